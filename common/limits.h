@@ -1,0 +1,131 @@
+/*
+ * limits.h — every bound ringmail enforces, in one place, with the reason for
+ * its value.  Values that an operator may want to change are defaults of a
+ * config key (named beside them); the rest are compile-time bounds.  Each is
+ * tested at N and N+1 (tests/unit and tests/protocol).
+ */
+#ifndef RM_LIMITS_H
+#define RM_LIMITS_H
+
+/* ---- IMAP input ---------------------------------------------------------- */
+
+/* A command line without its literals.  RFC 7162 §4 asks servers to accept
+ * lines of at least 8192 octets; long UID sets from QRESYNC clients reach tens
+ * of KiB, so authenticated sessions get 64 KiB. */
+#define RM_LINE_MAX_BYTES           (64u * 1024)
+/* Before authentication nothing legitimate is long: LOGIN, AUTHENTICATE with a
+ * SASL-IR blob (SCRAM client-first is < 1 KiB), ID with a few fields. */
+#define RM_LINE_PREAUTH_MAX_BYTES   (8u * 1024)
+/* A literal outside APPEND: search strings, passwords, mailbox names. */
+#define RM_LITERAL_MAX_BYTES        (64u * 1024)
+/* A message in APPEND: the default of config key append_max_bytes, advertised
+ * as APPENDLIMIT (RFC 7889).  Large enough for a 35 MB attachment after
+ * base64 (Gmail's send limit), small enough that one session cannot pin
+ * the server's memory. */
+#define RM_APPEND_DEFAULT_MAX_BYTES (64u * 1024 * 1024)
+/* Non-synchronizing literals under LITERAL- (RFC 7888 §5). */
+#define RM_LITERAL_MINUS_MAX_BYTES  4096u
+/* All literal bytes of one command together (MULTIAPPEND, RFC 3502).  The
+ * whole command is held until it is complete, so this bounds one session's
+ * input memory. */
+#define RM_COMMAND_MAX_BYTES        (128u * 1024 * 1024)
+/* Messages in one MULTIAPPEND. */
+#define RM_MULTIAPPEND_MAX          1000u
+/* Tags: RFC 9051 allows any ASTRING-CHAR but '+'; clients use < 20. */
+#define RM_TAG_MAX_BYTES            64u
+/* Parenthesis nesting in a command (SEARCH programs, FETCH lists). */
+#define RM_NEST_MAX                 32u
+/* Tokens in one command; a FETCH with every item is about 60, a SEARCH
+ * program from a real client a few hundred. */
+#define RM_ARGS_MAX                 4096u
+/* Ranges in one sequence set after parsing (1,3,5,... from clients that do
+ * not compress their sets). */
+#define RM_SEQSET_MAX_RANGES        100000u
+/* Consecutive BAD replies before BYE: a client this confused is a fuzzer or
+ * a protocol mismatch (nginx ends the session after a few). */
+#define RM_BAD_COMMANDS_MAX         20u
+/* Mailbox name in bytes (after decoding) and hierarchy depth. */
+#define RM_MAILBOX_NAME_MAX_BYTES   1024u
+#define RM_MAILBOX_DEPTH_MAX        64u
+/* Keywords a user may define (bits in the per-message keyword bitmap: 64
+ * words of 64 bits = 4096, far over Thunderbird's handful of tags). */
+#define RM_KEYWORDS_MAX             4096u
+#define RM_KEYWORD_MAX_BYTES        128u
+/* Mailboxes per user: fits any real folder tree, stops runaway creators. */
+#define RM_MAILBOXES_PER_USER_MAX   10000u
+
+/* ---- connections -------------------------------------------------------- */
+
+/* Defaults of config keys max_connections and max_connections_per_ip. */
+#define RM_CONN_DEFAULT_MAX         200000u
+#define RM_CONN_PER_IP_DEFAULT_MAX  2000u
+/* Output queued for one connection: past SOFT the producer (FETCH) pauses
+ * until the socket drains; past HARD (only unsolicited data can push it
+ * there) the reader is too slow and is disconnected. */
+#define RM_OUTQ_SOFT_BYTES          (256u * 1024)
+#define RM_OUTQ_HARD_BYTES          (4u * 1024 * 1024)
+/* A connection whose queued output makes no progress this long is dropped. */
+#define RM_OUTQ_STALL_MS            (60u * 1000)
+/* Autologout (RFC 9051 §5.4: at least 30 minutes once authenticated). */
+#define RM_TIMEOUT_PREAUTH_DEFAULT_MS   (60u * 1000)
+#define RM_TIMEOUT_AUTH_DEFAULT_MS      (30u * 60 * 1000)
+/* Failed authentications: delay doubles from 250 ms to this cap per address. */
+#define RM_AUTH_DELAY_START_MS      250u
+#define RM_AUTH_DELAY_MAX_MS        15000u
+/* Failed attempts in one session before BYE. */
+#define RM_AUTH_FAILS_PER_SESSION   5u
+/* Addresses remembered for auth delays and per-address counts (per worker);
+ * the oldest entry is recycled when full. */
+#define RM_ADDR_TABLE_SIZE          65536u
+/* Verified-credential cache entries (per worker). */
+#define RM_AUTH_CACHE_SIZE          4096u
+/* Sessions of one user on this server. */
+#define RM_SESSIONS_PER_USER_MAX    1000u
+
+/* ---- rings and buffers --------------------------------------------------- */
+
+/* Provided receive buffers per worker: an idle connection holds none; these
+ * only need to cover data in flight at one instant. */
+#define RM_RECV_BUF_COUNT           1024u
+#define RM_RECV_BUF_BYTES           (16u * 1024)
+/* Output chunk: one TLS record's worth of plaintext fits in one chunk. */
+#define RM_OUT_CHUNK_BYTES          (16u * 1024)
+/* Submission queue entries per worker ring. */
+#define RM_RING_ENTRIES             4096u
+
+/* ---- storage ------------------------------------------------------------- */
+
+#define RM_PARTITIONS_DEFAULT       64u
+#define RM_PARTITIONS_MAX           4096u
+/* Log segments roll over at this size (config: segment_max_bytes). */
+#define RM_SEGMENT_DEFAULT_MAX_BYTES (64u * 1024 * 1024)
+/* One record's payload: a message at the APPEND limit plus its metadata. */
+#define RM_RECORD_MAX_BYTES         (RM_APPEND_DEFAULT_MAX_BYTES + 64u * 1024)
+/* Records in one group commit (one writev + one fdatasync); IOV_MAX is 1024. */
+#define RM_COMMIT_MAX_RECORDS       1024u
+/* LMDB map size per partition (virtual; grows on disk as used). */
+#define RM_LMDB_DEFAULT_MAP_BYTES   (64ull * 1024 * 1024 * 1024)
+
+/* ---- MIME ---------------------------------------------------------------- */
+
+/* Past these the rest of the message is treated as body (Dovecot degrades the
+ * same way): the message is still stored and fetchable byte for byte. */
+#define RM_MIME_DEPTH_MAX           50u
+#define RM_MIME_PARTS_MAX           5000u
+/* Header bytes parsed for ENVELOPE; a header block longer is cut. */
+#define RM_MIME_HEADER_MAX_BYTES    (1024u * 1024)
+
+/* ---- search -------------------------------------------------------------- */
+
+/* UIDs in one SEARCH result before NO [LIMIT]. */
+#define RM_SEARCH_RESULT_MAX        10000000u
+
+_Static_assert(RM_LINE_PREAUTH_MAX_BYTES <= RM_LINE_MAX_BYTES, "preauth line");
+_Static_assert(RM_LITERAL_MINUS_MAX_BYTES <= RM_LITERAL_MAX_BYTES, "literal-");
+_Static_assert(RM_APPEND_DEFAULT_MAX_BYTES <= RM_COMMAND_MAX_BYTES, "append");
+_Static_assert(RM_OUTQ_SOFT_BYTES < RM_OUTQ_HARD_BYTES, "outq");
+_Static_assert(RM_RECORD_MAX_BYTES < RM_SEGMENT_DEFAULT_MAX_BYTES * 2, "record");
+_Static_assert(RM_COMMIT_MAX_RECORDS <= 1024, "IOV_MAX");
+_Static_assert(RM_TIMEOUT_AUTH_DEFAULT_MS >= 30u * 60 * 1000, "RFC 9051 5.4");
+
+#endif

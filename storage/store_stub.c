@@ -1,0 +1,3 @@
+/* placeholder until the storage engine lands */
+int rm_store_placeholder(void);
+int rm_store_placeholder(void) { return 0; }
