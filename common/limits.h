@@ -86,8 +86,12 @@
 
 /* Provided receive buffers per worker: an idle connection holds none; these
  * only need to cover data in flight at one instant. */
-#define RM_RECV_BUF_COUNT           1024u
-#define RM_RECV_BUF_BYTES           (16u * 1024)
+#define RM_RECV_BUF_COUNT           512u
+#define RM_RECV_BUF_BYTES           (8u * 1024)
+/* Input a connection may hold while its current command runs (pipelined
+ * commands, literal bytes sent ahead); past it the receive is paused until
+ * the session catches up. */
+#define RM_INPUT_PENDING_MAX_BYTES  (256u * 1024)
 /* Output chunk: one TLS record's worth of plaintext fits in one chunk. */
 #define RM_OUT_CHUNK_BYTES          (16u * 1024)
 /* Submission queue entries per worker ring. */

@@ -1,0 +1,126 @@
+/* Commands valid in any state: CAPABILITY, NOOP, LOGOUT, ID (RFC 2971),
+ * and ENABLE (RFC 5161) for authenticated states. */
+#include <string.h>
+
+#include "common/util.h"
+#include "server/config.h"
+#include "server/imap/command.h"
+#include "server/imap/quote.h"
+#include "server/server.h"
+#include "server/worker.h"
+
+void cmd_capability(struct imap_cmd *cmd)
+{
+	if (!imap_parse_eol(&cmd->p))
+		return;
+	struct rm_buf *out = imap_out(cmd->s);
+	rm_buf_puts(out, "* CAPABILITY ");
+	imap_capability_write(cmd->s, out);
+	rm_buf_append(out, "\r\n", 2);
+	imap_cmd_reply(cmd, "OK", "CAPABILITY completed");
+}
+
+void cmd_noop(struct imap_cmd *cmd)
+{
+	if (!imap_parse_eol(&cmd->p))
+		return;
+	imap_cmd_reply(cmd, "OK", "NOOP completed");
+}
+
+void cmd_logout(struct imap_cmd *cmd)
+{
+	if (!imap_parse_eol(&cmd->p))
+		return;
+	struct imap_session *s = cmd->s;
+	/* RFC 9051 §6.1.3: BYE, then the tagged OK, then close. */
+	imap_untagged(s, "BYE Logging out");
+	s->state = IMAP_ST_LOGOUT;
+	imap_cmd_reply(cmd, "OK", "LOGOUT completed");
+	conn_close_after_flush(s->c);
+}
+
+/* RFC 2971 §3.3: at most 30 field-value pairs, fields up to 30 octets,
+ * values up to 1024. */
+#define ID_PAIRS_MAX 30
+#define ID_FIELD_MAX_BYTES 30
+#define ID_VALUE_MAX_BYTES 1024
+
+void cmd_id(struct imap_cmd *cmd)
+{
+	struct imap_parser *p = &cmd->p;
+	if (!imap_parse_sp(p))
+		return;
+	struct imap_str v;
+	if (imap_parse_try_lparen(p)) {
+		unsigned pairs = 0;
+		if (imap_parse_peek(p) == ')') {
+			imap_parse_fail(p, "Empty ID list must be NIL");
+			return;
+		}
+		do {
+			struct imap_str field;
+			if (!imap_parse_string(p, &field) || !imap_parse_sp(p) ||
+			    !imap_parse_nstring(p, &v))
+				return;
+			if (++pairs > ID_PAIRS_MAX || field.len > ID_FIELD_MAX_BYTES ||
+			    v.len > ID_VALUE_MAX_BYTES) {
+				imap_parse_fail(p, "ID list too large (RFC 2971 3.3)");
+				return;
+			}
+		} while (imap_parse_try_sp(p));
+		if (!imap_parse_rparen(p))
+			return;
+	} else if (!imap_parse_nstring(p, &v) || v.kind != IMAP_STR_NIL) {
+		imap_parse_fail(p, "Expected a parenthesized list or NIL");
+		return;
+	}
+	if (!imap_parse_eol(p))
+		return;
+	imap_untagged(cmd->s, "ID (\"name\" \"ringmail\" \"version\" \"%s\")", RM_VERSION);
+	imap_cmd_reply(cmd, "OK", "ID completed");
+}
+
+/* What ENABLE can turn on, and the session bit it sets.  RFC 5161 §3.1:
+ * unknown names are ignored; only those actually enabled are listed in
+ * the untagged ENABLED response. */
+static const struct {
+	const char *name;
+	uint32_t bit;
+} enableable[] = {
+	{ NULL, 0 },
+};
+
+void cmd_enable(struct imap_cmd *cmd)
+{
+	struct imap_parser *p = &cmd->p;
+	struct imap_session *s = cmd->s;
+	struct rm_buf *out = imap_out(s);
+	size_t mark = out->len;
+	rm_buf_puts(out, "* ENABLED");
+	if (!imap_parse_sp(p)) {
+		out->len = mark;
+		return;
+	}
+	do {
+		struct imap_str cap;
+		if (!imap_parse_atom(p, &cap)) {
+			out->len = mark;
+			return;
+		}
+		for (size_t i = 0; i < RM_ARRAY_LEN(enableable); i++) {
+			if (!enableable[i].name || !imap_str_eq(&cap, enableable[i].name))
+				continue;
+			if (!(s->enabled & enableable[i].bit)) {
+				s->enabled |= enableable[i].bit;
+				rm_buf_putc(out, ' ');
+				rm_buf_puts(out, enableable[i].name);
+			}
+		}
+	} while (imap_parse_try_sp(p));
+	if (!imap_parse_eol(p)) {
+		out->len = mark;
+		return;
+	}
+	rm_buf_append(out, "\r\n", 2);
+	imap_cmd_reply(cmd, "OK", "ENABLE completed");
+}

@@ -1,0 +1,93 @@
+/*
+ * worker.h — a worker thread: pinned to one CPU, one io_uring, its own
+ * SO_REUSEPORT listening sockets with multishot accept, a provided-buffer
+ * ring for receives, a one-second tick for timeouts, and the partitions
+ * p with p % W == index.
+ */
+#ifndef RM_WORKER_H
+#define RM_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/limits.h"
+#include "common/loop.h"
+#include "server/conn.h"
+
+struct server;
+struct conn_proto;
+struct part;
+
+struct listener {
+	struct rm_op op;
+	struct worker *w;
+	int fd;
+	bool tls;
+	bool armed;
+	const struct conn_proto *proto;
+};
+
+#define WORKER_LISTENERS_MAX 16
+
+struct worker {
+	struct rm_loop loop;
+	bool loop_ready;
+	unsigned index;
+	pthread_t thread;
+	struct server *srv;
+
+	struct listener listeners[WORKER_LISTENERS_MAX];
+	unsigned nlisteners;
+
+	/* Provided buffers for multishot receive. */
+	struct io_uring_buf_ring *br;
+	char *bufs;
+	unsigned br_mask;
+	unsigned bgid;
+
+	struct rm_timer tick;
+	struct rm_op stop_op;
+	bool stopping;
+	uint64_t stop_deadline_ms;
+
+	/* Connections: every live one is in exactly one timeout list. */
+	struct conn *lru_head[CONN_TO__COUNT];
+	struct conn *lru_tail[CONN_TO__COUNT];
+	uint64_t conns;
+	struct conn *dirty;        /* flush at end of turn */
+	struct conn *busy;         /* output queued (stall check) */
+	struct conn **nobufs;      /* receives to re-arm when buffers return */
+	unsigned nobufs_len, nobufs_cap;
+
+	/* Partitions owned (index p / W ... sparse array by partition). */
+	struct part **parts;
+
+	/* Thread-local caches (auth verifications). */
+	void *auth_cache;
+
+	/* Counters (read by metrics). */
+	uint64_t accepted;
+	uint64_t closed;
+	uint64_t rejected;
+};
+
+/** Creates the worker's ring and buffers and adopts the listening fds
+ * (created by the main thread so bind errors surface before start). */
+int worker_create(struct server *srv, unsigned index, struct worker **r);
+void worker_add_listener(struct worker *w, int fd, bool tls, const struct conn_proto *proto);
+/** Starts the thread. */
+int worker_start(struct worker *w);
+/** Asks the worker to drain and stop (from the main thread). */
+void worker_request_stop(struct worker *w);
+void worker_join(struct worker *w);
+void worker_destroy(struct worker **w);
+
+/** Returns a receive buffer to the ring. */
+void worker_buf_return(struct worker *w, unsigned bid);
+static inline char *worker_buf(struct worker *w, unsigned bid)
+{
+	return w->bufs + (size_t)bid * RM_RECV_BUF_BYTES;
+}
+
+#endif
