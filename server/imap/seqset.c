@@ -63,6 +63,14 @@ static int range_cmp(const void *a, const void *b)
 
 void seqset_resolve(struct seqset *s, uint32_t star)
 {
+	size_t kept = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		/* In an empty mailbox a range that reaches "*" names nothing. */
+		if (star == 0 && (s->r[i].lo == SEQSET_STAR || s->r[i].hi == SEQSET_STAR))
+			continue;
+		s->r[kept++] = s->r[i];
+	}
+	s->n = kept;
 	for (size_t i = 0; i < s->n; i++) {
 		struct seq_range *r = &s->r[i];
 		if (r->lo == SEQSET_STAR)
@@ -87,15 +95,6 @@ void seqset_resolve(struct seqset *s, uint32_t star)
 		}
 	}
 	s->n = o;
-	/* An empty mailbox resolves "*" to 0; 0 is never a valid number. */
-	if (s->n && s->r[0].lo == 0) {
-		if (s->r[0].hi == 0) {
-			memmove(s->r, s->r + 1, (s->n - 1) * sizeof(*s->r));
-			s->n--;
-		} else {
-			s->r[0].lo = 1;
-		}
-	}
 }
 
 bool seqset_contains(const struct seqset *s, uint32_t v)
