@@ -132,4 +132,39 @@ _Static_assert(RM_RECORD_MAX_BYTES < RM_SEGMENT_DEFAULT_MAX_BYTES * 2, "record")
 _Static_assert(RM_COMMIT_MAX_RECORDS <= 1024, "IOV_MAX");
 _Static_assert(RM_TIMEOUT_AUTH_DEFAULT_MS >= 30u * 60 * 1000, "RFC 9051 5.4");
 
+/* ---- authentication (server/auth) ---------------------------------------- */
+
+/* Login names and authorization identities: RFC 4616 §2 requires accepting
+ * 255 octets; an e-mail address is at most 254. */
+#define RM_AUTH_LOGIN_MAX_BYTES     255u
+/* Passwords: RFC 4616 requires 255; long passphrases fit in 1 KiB, and a
+ * bound keeps one login from feeding megabytes into a slow hash. */
+#define RM_AUTH_PASSWORD_MAX_BYTES  1024u
+/* One decoded SASL client response: PLAIN at the two limits above plus
+ * NULs and an authzid, SCRAM client messages (< 1 KiB), with room. */
+#define RM_SASL_MSG_MAX_BYTES       4096u
+/* Password hashes waiting for the auth pool: at ~50 ms a hash, 1024 queued
+ * jobs are seconds of work even on 8 hashing threads; past that a client
+ * gets NO [UNAVAILABLE] at once instead of a login that times out. */
+#define RM_AUTH_QUEUE_MAX           1024u
+/* Verified-credential cache entry lifetime (config: auth_cache_ttl_ms). */
+#define RM_AUTH_CACHE_TTL_DEFAULT_MS (5u * 60 * 1000)
+/* SCRAM-SHA-256: iterations for new keys and for keys derived from PLAIN
+ * entries (RFC 7677 §3 minimum, Dovecot's default); stored entries above
+ * the maximum are refused (each login would cost seconds of CPU); salts
+ * longer than the maximum are refused (Dovecot writes 16 bytes). */
+#define RM_SCRAM_ITERATIONS_DEFAULT 4096u
+#define RM_SCRAM_ITERATIONS_MAX     1000000u
+#define RM_SCRAM_SALT_MAX_BYTES     64u
+/* passwd-file: one line (a Dovecot line with many extra fields is < 1 KiB)
+ * and the whole file (about 10 million users at 100 bytes a line; it is
+ * read into memory at load). */
+#define RM_PASSWD_LINE_MAX_BYTES    (16u * 1024)
+#define RM_PASSWD_FILE_MAX_BYTES    (1ull << 30)
+
+_Static_assert(RM_SASL_MSG_MAX_BYTES / 3 * 4 <= RM_LINE_PREAUTH_MAX_BYTES, "sasl line");
+_Static_assert(2 * RM_AUTH_LOGIN_MAX_BYTES + RM_AUTH_PASSWORD_MAX_BYTES + 2 <=
+	       RM_SASL_MSG_MAX_BYTES, "PLAIN message");
+_Static_assert(RM_SCRAM_ITERATIONS_DEFAULT >= 4096, "RFC 7677 3");
+
 #endif
