@@ -26,6 +26,8 @@ struct auth_pool {
 	unsigned queued;
 	bool stopping;
 	unsigned nthreads;
+	unsigned started;        /* threads that finished start-up */
+	bool start_failed;       /* one of them could not create its ring */
 	pthread_t threads[AUTH_POOL_THREADS_MAX];
 };
 
@@ -82,13 +84,23 @@ void auth_job_clear(struct auth_job *job)
 	job->password_len = job->login_len = 0;
 }
 
-/* Delivers res to the job's loop, retrying while its rings are full. */
-static void auth_pool_complete(struct auth_job *job, int res)
+/* Delivers res to the job's loop through the pool thread's own ring (own):
+ * the message is queued, submitted, and a failure comes back as a CQE at
+ * once (success posts none: IOSQE_CQE_SKIP_SUCCESS).  Retries while the
+ * target's completion queue is full. */
+static void auth_pool_complete(struct rm_loop *own, struct auth_job *job, int res)
 {
 	int rc = 0;
 	for (unsigned i = 0; i < AUTH_POST_RETRIES; i++) {
-		rc = rm_loop_post(NULL, job->loop, &job->op, res);
-		if (rc != -EAGAIN && rc != -EBUSY && rc != -EOVERFLOW)
+		rc = rm_loop_post(own, job->loop, &job->op, res);
+		while (rc == 0 && (rc = io_uring_submit(&own->ring)) == -EINTR)
+			;
+		struct io_uring_cqe *cqe;
+		if (rc >= 0 && io_uring_peek_cqe(&own->ring, &cqe) == 0) {
+			rc = cqe->res;
+			io_uring_cqe_seen(&own->ring, cqe);
+		}
+		if (rc >= 0 || (rc != -EAGAIN && rc != -EBUSY && rc != -EOVERFLOW))
 			break;
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	}
@@ -96,27 +108,57 @@ static void auth_pool_complete(struct auth_job *job, int res)
 		rm_log(RM_LOG_CRIT, "auth_post_failed", "errno=%d worker=%d", -rc, job->loop->id);
 }
 
-static void *auth_pool_thread(void *arg)
+/* Takes the next job, waiting for one; NULL when stopping with none left. */
+static struct auth_job *auth_pool_next(struct auth_pool *pool, bool *cancel_r)
 {
-	struct auth_pool *pool = arg;
 	pthread_mutex_lock(&pool->mu);
-	for (;;) {
-		while (!pool->head && !pool->stopping)
-			pthread_cond_wait(&pool->cv, &pool->mu);
-		struct auth_job *job = pool->head;
-		if (!job)
-			break; /* stopping and nothing left */
+	while (!pool->head && !pool->stopping)
+		pthread_cond_wait(&pool->cv, &pool->mu);
+	struct auth_job *job = pool->head;
+	if (job) {
 		pool->head = job->next;
 		if (!pool->head)
 			pool->tail = NULL;
 		pool->queued--;
-		pthread_mutex_unlock(&pool->mu);
-		int res = job->work(job);
-		RM_ASSERT(res >= 0);
-		auth_pool_complete(job, res);
-		pthread_mutex_lock(&pool->mu);
 	}
+	*cancel_r = pool->stopping;
 	pthread_mutex_unlock(&pool->mu);
+	return job;
+}
+
+/* Records a thread's start-up result for auth_pool_start. */
+static void auth_pool_ready(struct auth_pool *pool, bool ok)
+{
+	pthread_mutex_lock(&pool->mu);
+	pool->started++;
+	pool->start_failed |= !ok;
+	pthread_cond_broadcast(&pool->cv);
+	pthread_mutex_unlock(&pool->mu);
+}
+
+static void *auth_pool_thread(void *arg)
+{
+	struct auth_pool *pool = arg;
+	/* Each thread posts through a ring of its own, created here because a
+	 * single-issuer ring belongs to the thread that creates it. */
+	struct rm_loop own;
+	int rc = rm_loop_init(&own, 8, -1);
+	auth_pool_ready(pool, rc == 0);
+	if (rc < 0) {
+		rm_log(RM_LOG_ERROR, "auth_ring_failed", "errno=%d", -rc);
+		return NULL;
+	}
+	bool cancel;
+	struct auth_job *job;
+	while ((job = auth_pool_next(pool, &cancel))) {
+		int res = -ECANCELED;
+		if (!cancel) {
+			res = job->work(job);
+			RM_ASSERT(res >= 0);
+		}
+		auth_pool_complete(&own, job, res);
+	}
+	rm_loop_fini(&own);
 	return NULL;
 }
 
@@ -127,16 +169,23 @@ enum rm_err auth_pool_start(unsigned threads, struct auth_pool **r)
 	pthread_mutex_init(&pool->mu, NULL);
 	pthread_cond_init(&pool->cv, NULL);
 	for (unsigned i = 0; i < threads; i++) {
-		if (pthread_create(&pool->threads[i], NULL, auth_pool_thread, pool) != 0) {
-			rm_log(RM_LOG_ERROR, "auth_pool_start_failed", "threads=%u", i);
-			auth_pool_stop(&pool);
-			*r = NULL;
-			return RM_ERR_IO;
-		}
+		if (pthread_create(&pool->threads[i], NULL, auth_pool_thread, pool) != 0)
+			break;
 		char name[16];
 		snprintf(name, sizeof(name), "rm-auth-%u", i);
 		pthread_setname_np(pool->threads[i], name);
 		pool->nthreads = i + 1;
+	}
+	pthread_mutex_lock(&pool->mu);
+	while (pool->started < pool->nthreads)
+		pthread_cond_wait(&pool->cv, &pool->mu);
+	bool failed = pool->start_failed || pool->nthreads < threads;
+	pthread_mutex_unlock(&pool->mu);
+	if (failed) {
+		rm_log(RM_LOG_ERROR, "auth_pool_start_failed", "threads=%u", pool->nthreads);
+		auth_pool_stop(&pool);
+		*r = NULL;
+		return RM_ERR_IO;
 	}
 	*r = pool;
 	return RM_OK;
@@ -180,16 +229,9 @@ void auth_pool_stop(struct auth_pool **pp)
 		return;
 	pthread_mutex_lock(&pool->mu);
 	pool->stopping = true;
-	struct auth_job *cancelled = pool->head;
-	pool->head = pool->tail = NULL;
-	pool->queued = 0;
 	pthread_cond_broadcast(&pool->cv);
 	pthread_mutex_unlock(&pool->mu);
-	while (cancelled) {
-		struct auth_job *next = cancelled->next;
-		auth_pool_complete(cancelled, -ECANCELED);
-		cancelled = next;
-	}
+	/* The threads complete what is queued with -ECANCELED, then exit. */
 	for (unsigned i = 0; i < pool->nthreads; i++)
 		pthread_join(pool->threads[i], NULL);
 	pthread_cond_destroy(&pool->cv);

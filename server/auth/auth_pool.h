@@ -2,8 +2,9 @@
  * auth_pool.h — the password hashing thread pool.  Workers never hash:
  * they hand a job to the pool, a pool thread runs the job's work function
  * and completes the job's rm_op on the submitting worker's loop with
- * rm_loop_post (IORING_OP_MSG_RING; common/loop.h), so the result arrives
- * as an ordinary completion on that worker's thread.
+ * rm_loop_post (IORING_OP_MSG_RING; common/loop.h) through a small ring of
+ * the pool thread's own (created and destroyed with the thread), so the
+ * result arrives as an ordinary completion on that worker's thread.
  *
  * Usage on a worker:
  *
@@ -76,8 +77,9 @@ void auth_job_clear(struct auth_job *job);
 struct auth_pool;
 
 /** Starts `threads` hashing threads (1..64; the config key auth_threads,
- * default: the number of CPUs).  Returns RM_OK or RM_ERR_IO
- * (pthread_create failed; nothing left running). */
+ * default: the number of CPUs) and waits until each has its ring.  Returns
+ * RM_OK or RM_ERR_IO (a thread or ring could not be created; logged;
+ * nothing left running). */
 enum rm_err auth_pool_start(unsigned threads, struct auth_pool **r);
 
 /** Queues a job.  RM_OK: its completion will come (result or -ECANCELED).
@@ -89,11 +91,11 @@ enum rm_err auth_pool_submit(struct auth_pool *pool, struct auth_job *job);
 /** Jobs waiting (not yet started), for metrics. */
 unsigned auth_pool_queued(struct auth_pool *pool);
 
-/** Stops the pool: jobs still queued complete at once with -ECANCELED,
- * running jobs finish and complete normally, the threads are joined and the
- * pool freed; *pool becomes NULL.  Call it while the workers' loops still
- * run (before they are torn down), from any thread that is not a pool
- * thread. */
+/** Stops the pool: jobs still queued complete with -ECANCELED (after the
+ * running jobs, which finish and complete normally), the threads are
+ * joined and the pool freed; *pool becomes NULL.  Call it while the
+ * workers' loops still run (before they are torn down), from a thread that
+ * is not a pool thread; it blocks until the running jobs are done. */
 void auth_pool_stop(struct auth_pool **pool);
 
 #endif

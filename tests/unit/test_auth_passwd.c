@@ -261,7 +261,7 @@ static void test_file_edit(void)
 		"dave:{PLAIN}d\n"
 		"erin:{PLAIN}e\n";
 	if (strcmp(got, want1) != 0)
-		fprintf(stderr, "after set:\n%s", got);
+		fprintf(stderr, "after set:\n%s", got ? got : "");
 	CHECK(strcmp(got, want1) == 0);
 	free(got);
 	struct stat st;

@@ -193,7 +193,7 @@ static void *stopper(void *arg)
 
 static void test_stop_cancels(void)
 {
-	static struct tjob gate, jobs[5];
+	static struct tjob gate, jobs[5], extra[1000];
 	struct auth_pool *pool;
 	RM_ASSERT(auth_pool_start(1, &pool) == RM_OK);
 	completed = 0;
@@ -202,17 +202,32 @@ static void test_stop_cancels(void)
 		auth_job_init(&jobs[i].job, &loop, job_done, work_times7, (void *)(uintptr_t)i);
 		RM_ASSERT(auth_pool_submit(pool, &jobs[i].job) == RM_OK);
 	}
+	struct auth_pool *shared = pool;
 	pthread_t th;
-	RM_ASSERT(pthread_create(&th, NULL, stopper, &pool) == 0);
-	run_until(5); /* the five queued jobs are cancelled while the gate holds */
+	RM_ASSERT(pthread_create(&th, NULL, stopper, &shared) == 0);
+	/* Until the stop is seen, submissions still queue (and will be
+	 * cancelled too); after it they are refused. */
+	unsigned k = 0;
+	enum rm_err err;
+	do {
+		RM_ASSERT(k < RM_ARRAY_LEN(extra));
+		auth_job_init(&extra[k].job, &loop, job_done, work_times7, NULL);
+		err = auth_pool_submit(pool, &extra[k].job);
+		k += err == RM_OK;
+		if (err == RM_OK)
+			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	} while (err == RM_OK);
+	CHECK(err == RM_ERR_CLOSED);
+	CHECK(completed == 0 && !gate.done);
+	gate_release();
+	run_until(6 + k); /* the running job finishes, the queued ones are cancelled */
+	CHECK(gate.done && gate.got == 1234);
 	for (unsigned i = 0; i < 5; i++)
 		CHECK(jobs[i].done && jobs[i].got == -ECANCELED);
-	CHECK(!gate.done);
-	gate_release();
-	run_until(6); /* the running job still completes normally */
-	CHECK(gate.done && gate.got == 1234);
+	for (unsigned i = 0; i < k; i++)
+		CHECK(extra[i].done && extra[i].got == -ECANCELED);
 	pthread_join(th, NULL);
-	CHECK(pool == NULL);
+	CHECK(shared == NULL);
 }
 
 static double now_ms(void)
