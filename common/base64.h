@@ -24,6 +24,7 @@
 #include "common/buf.h"
 #include "common/err.h"
 
+/** Which decoder base64_decode runs (see above). */
 enum base64_mode {
 	BASE64_STRICT,
 	BASE64_TOLERANT,

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** One worker's cache (opaque). */
 struct auth_cache;
 
 /** A cache of `entries` slots (rounded up to a power of two, at least 2;

@@ -39,6 +39,7 @@ struct auth_job;
  * res (must not be negative: negative values are reserved for the pool). */
 typedef int auth_work_fn(struct auth_job *job);
 
+/** One unit of hashing work; embed it in the session's own struct. */
 struct auth_job {
 	struct rm_op op;          /* op.fn runs on loop with the work's result */
 	struct rm_loop *loop;     /* the submitting worker's loop */
@@ -74,6 +75,7 @@ void auth_job_init(struct auth_job *job, struct rm_loop *loop, rm_op_fn *done,
 /** Wipes the password and keys, frees the copies.  Idempotent. */
 void auth_job_clear(struct auth_job *job);
 
+/** The pool (opaque). */
 struct auth_pool;
 
 /** Starts `threads` hashing threads (1..64; the config key auth_threads,

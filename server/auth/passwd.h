@@ -56,6 +56,7 @@ struct passwd_entry {
 	unsigned line;           /* line number in the file */
 };
 
+/** A loaded, immutable passwd-file (opaque, reference-counted). */
 struct passwd_db;
 
 /** Reads and parses the file at path into a new db with one reference.

@@ -46,6 +46,7 @@
  * SHA512-CRYPT uses the crypt(3) default of 5000 rounds. */
 #define PWSCHEME_BCRYPT_COST 10u
 
+/** The outcome of pwscheme_verify. */
 enum pwscheme_result {
 	PWSCHEME_MATCH = 0,
 	PWSCHEME_MISMATCH,

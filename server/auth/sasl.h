@@ -63,6 +63,7 @@
 #include "common/err.h"
 #include "server/auth/scram.h"
 
+/** What the caller does next (see the loop above). */
 enum sasl_status {
 	SASL_CHALLENGE,
 	SASL_NEED_KEYS,
@@ -71,6 +72,7 @@ enum sasl_status {
 	SASL_FAIL,
 };
 
+/** Why an exchange failed (log only: every one is NO [AUTHENTICATIONFAILED]). */
 enum sasl_error {
 	SASL_ERR_NONE = 0,
 	SASL_ERR_MALFORMED,       /* does not parse (missing NULs, bad SCRAM syntax) */
@@ -82,6 +84,7 @@ enum sasl_error {
 	SASL_ERR_PROOF,           /* SCRAM proof wrong (bad password or mock keys) */
 };
 
+/** One step's outcome. */
 struct sasl_result {
 	enum sasl_status status;
 	/* SASL_CHALLENGE: bytes to send (the caller base64-encodes them). */
@@ -102,6 +105,7 @@ struct sasl_result {
 /* All pointers in a result are owned by the sasl object and valid until the
  * next sasl_step / sasl_set_keys / sasl_destroy on it. */
 
+/** One exchange's state (opaque). */
 struct sasl;
 
 /** Starts an exchange for the mechanism named by name (name_len bytes,

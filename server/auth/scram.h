@@ -38,6 +38,8 @@
 #define SCRAM_KEY_BYTES 32u          /* SHA-256 output */
 #define SCRAM_DERIVED_SALT_BYTES 16u /* salts of derived and mock keys */
 
+/** A user's SCRAM-SHA-256 verifier: what the server stores (RFC 5802 §3);
+ * plain data, no pointers.  Wipe copies with OPENSSL_cleanse. */
 struct scram_keys {
 	uint32_t iterations;
 	size_t salt_len;

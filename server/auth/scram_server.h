@@ -14,6 +14,7 @@
 #include "common/err.h"
 #include "server/auth/scram.h"
 
+/** One exchange's state (opaque). */
 struct scram_server;
 
 /** A new exchange; destroy with scram_server_destroy. */
