@@ -207,24 +207,25 @@ static unsigned passwd_split(char *line, char *f[8])
 	return n;
 }
 
-static void passwd_parse_line(struct passwd_db *db, char *line, size_t len, unsigned lineno)
+/* Parses one line into the db; returns why it is invalid, or NULL. */
+static const char *passwd_parse_line(struct passwd_db *db, char *line, size_t len, unsigned lineno)
 {
 	if (len && line[len - 1] == '\r')
 		line[--len] = '\0';
 	size_t lead = strspn(line, " \t");
 	if (lead == len || line[lead] == '#')
-		return;
+		return NULL;
 	if (len > RM_PASSWD_LINE_MAX_BYTES)
-		return passwd_invalid(db, lineno, "line too long");
+		return "line too long";
 	if (strlen(line) != len)
-		return passwd_invalid(db, lineno, "NUL byte");
+		return "NUL byte";
 	char *f[8];
 	unsigned nf = passwd_split(line, f);
 	if (nf < 2)
-		return passwd_invalid(db, lineno, "no password field");
+		return "no password field";
 	const char *why = passwd_login_check(f[0], strlen(f[0]));
 	if (why)
-		return passwd_invalid(db, lineno, why);
+		return why;
 	struct passwd_entry e = {
 		.login = f[0], .login_len = strlen(f[0]), .password = f[1],
 		.home = nf > 5 ? f[5] : "", .extra = nf > 7 ? f[7] : "", .line = lineno,
@@ -238,7 +239,7 @@ static void passwd_parse_line(struct passwd_db *db, char *line, size_t len, unsi
 		db->duplicates++;
 		rm_log(RM_LOG_WARN, "passwd_duplicate_user", "line=%u first_line=%u login=%s",
 		       lineno, first->line, rm_log_quote(q, sizeof(q), e.login, e.login_len));
-	}
+	}	return NULL;
 }
 
 static enum rm_err passwd_read_error(const char *event, const char *path, int e)
@@ -307,7 +308,9 @@ enum rm_err passwd_load(const char *path, struct passwd_db **r)
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		char *stop = nl ? nl : end;
 		*stop = '\0';
-		passwd_parse_line(db, p, (size_t)(stop - p), ++lineno);
+		const char *why = passwd_parse_line(db, p, (size_t)(stop - p), ++lineno);
+		if (why)
+			passwd_invalid(db, lineno, why);
 		p = stop + 1;
 	}
 	char q[256];

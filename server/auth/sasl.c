@@ -76,7 +76,8 @@ void sasl_scram_fix_nonce(struct sasl *sasl, const char *snonce)
 	scram_server_fix_nonce(sasl->scram, snonce);
 }
 
-static void sasl_challenge(struct sasl *s, const char *text, size_t len, struct sasl_result *r)
+static enum sasl_status sasl_challenge(struct sasl *s, const char *text, size_t len,
+				       struct sasl_result *r)
 {
 	if (text != s->out.data) {
 		rm_buf_reset(&s->out);
@@ -85,19 +86,22 @@ static void sasl_challenge(struct sasl *s, const char *text, size_t len, struct 
 	r->status = SASL_CHALLENGE;
 	r->data = (const uint8_t *)rm_buf_cstr(&s->out);
 	r->data_len = len;
+	return r->status;
 }
 
-static void sasl_fail(struct sasl *s, enum sasl_error err, const char *detail,
-		      struct sasl_result *r)
+static enum sasl_status sasl_fail(struct sasl *s, enum sasl_error err, const char *detail,
+				  struct sasl_result *r)
 {
 	s->state = SASL_ST_DONE;
 	r->status = SASL_FAIL;
 	r->error = err;
 	r->detail = detail;
+	return r->status;
 }
 
 /* Ends with the login (and for PLAIN/LOGIN the password) in the result. */
-static void sasl_identity(struct sasl *s, enum sasl_status status, struct sasl_result *r)
+static enum sasl_status sasl_identity(struct sasl *s, enum sasl_status status,
+				      struct sasl_result *r)
 {
 	s->state = status == SASL_NEED_KEYS ? SASL_ST_KEYS : SASL_ST_DONE;
 	r->status = status;
@@ -107,6 +111,7 @@ static void sasl_identity(struct sasl *s, enum sasl_status status, struct sasl_r
 		r->password = s->password;
 		r->password_len = s->password_len;
 	}
+	return r->status;
 }
 
 static int sasl_copy(char *dst, size_t cap, size_t *len_r, const uint8_t *src, size_t len)
@@ -119,7 +124,8 @@ static int sasl_copy(char *dst, size_t cap, size_t *len_r, const uint8_t *src, s
 }
 
 /* message = [authzid] NUL authcid NUL passwd (RFC 4616 §2). */
-static void sasl_plain(struct sasl *s, const uint8_t *in, size_t len, struct sasl_result *r)
+static enum sasl_status sasl_plain(struct sasl *s, const uint8_t *in, size_t len,
+				       struct sasl_result *r)
 {
 	const uint8_t *nul1 = memchr(in, '\0', len);
 	const uint8_t *nul2 = nul1 ? memchr(nul1 + 1, '\0', len - (size_t)(nul1 + 1 - in)) : NULL;
@@ -137,11 +143,13 @@ static void sasl_plain(struct sasl *s, const uint8_t *in, size_t len, struct sas
 	if (zlen && (zlen != ulen || rm_strncasecmp_ascii((const char *)in, s->login, zlen) != 0))
 		return sasl_fail(s, SASL_ERR_AUTHZID, "plain: authzid differs from login", r);
 	sasl_identity(s, SASL_VERIFY, r);
+	return r->status;
 }
 
 /* LOGIN: "Username:" then "Password:"; a SASL-IR initial response is the
  * user name (what clients that send one mean by it). */
-static void sasl_login(struct sasl *s, const uint8_t *in, size_t len, struct sasl_result *r)
+static enum sasl_status sasl_login(struct sasl *s, const uint8_t *in, size_t len,
+				       struct sasl_result *r)
 {
 	if (len == 0 || memchr(in, '\0', len))
 		return sasl_fail(s, SASL_ERR_MALFORMED, "login: empty or NUL in response", r);
@@ -154,6 +162,7 @@ static void sasl_login(struct sasl *s, const uint8_t *in, size_t len, struct sas
 	if (sasl_copy(s->password, sizeof(s->password), &s->password_len, in, len) < 0)
 		return sasl_fail(s, SASL_ERR_TOO_LONG, "login: password too long", r);
 	sasl_identity(s, SASL_VERIFY, r);
+	return r->status;
 }
 
 /* Maps a scram_server failure to a sasl_error; `first` tells client-first
@@ -174,7 +183,8 @@ static enum sasl_error sasl_scram_error(enum rm_err err, const char *detail, int
 	return SASL_ERR_NONCE;
 }
 
-static void sasl_scram(struct sasl *s, const uint8_t *in, size_t len, struct sasl_result *r)
+static enum sasl_status sasl_scram(struct sasl *s, const uint8_t *in, size_t len,
+				       struct sasl_result *r)
 {
 	if (s->state == SASL_ST_FINAL) {
 		if (len != 0)
@@ -183,7 +193,7 @@ static void sasl_scram(struct sasl *s, const uint8_t *in, size_t len, struct sas
 		r->status = SASL_SUCCESS;
 		r->login = s->login;
 		r->login_len = s->login_len;
-		return;
+		return SASL_SUCCESS;
 	}
 	int first = s->state != SASL_ST_PROOF;
 	enum rm_err err;
@@ -206,6 +216,7 @@ static void sasl_scram(struct sasl *s, const uint8_t *in, size_t len, struct sas
 	}
 	const char *detail = scram_server_error(s->scram);
 	sasl_fail(s, sasl_scram_error(err, detail, first), detail, r);
+	return r->status;
 }
 
 void sasl_set_keys(struct sasl *s, const struct scram_keys *keys, struct sasl_result *r)
@@ -224,7 +235,8 @@ void sasl_set_keys(struct sasl *s, const struct scram_keys *keys, struct sasl_re
 	sasl_challenge(s, s->out.data, s->out.len, r);
 }
 
-void sasl_step(struct sasl *s, const uint8_t *in, size_t len, struct sasl_result *r)
+static enum sasl_status sasl_step_status(struct sasl *s, const uint8_t *in, size_t len,
+					 struct sasl_result *r)
 {
 	RM_ASSERT(s->state != SASL_ST_DONE && s->state != SASL_ST_KEYS);
 	memset(r, 0, sizeof(*r));
@@ -249,4 +261,10 @@ void sasl_step(struct sasl *s, const uint8_t *in, size_t len, struct sasl_result
 		return sasl_scram(s, in, len, r);
 	}
 	RM_ASSERT(!"unknown mechanism");
+	return SASL_FAIL;
+}
+
+void sasl_step(struct sasl *s, const uint8_t *in, size_t len, struct sasl_result *r)
+{
+	(void)sasl_step_status(s, in, len, r);
 }
