@@ -28,6 +28,7 @@ struct server {
 	struct addr_table *addrs;
 	struct auth_pool *auth_pool;
 	struct store *store;
+	unsigned partitions;        /* P, fixed at `ringmail init` */
 
 	/* Swapped on SIGHUP under reload_mu; readers take a reference under
 	 * the same lock (once per connection or login, never per command). */

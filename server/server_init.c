@@ -1,28 +1,136 @@
 #include "server/server_init.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+#include "common/limits.h"
 #include "common/log.h"
+#include "common/util.h"
+#include "server/auth/auth_cache.h"
+#include "server/auth/auth_pool.h"
+#include "server/auth/passwd.h"
+#include "server/auth/scram.h"
 #include "server/worker.h"
+
+struct passwd_db *server_passwd_get(struct server *srv)
+{
+	pthread_mutex_lock(&srv->reload_mu);
+	struct passwd_db *db = srv->passwd ? passwd_db_ref(srv->passwd) : NULL;
+	pthread_mutex_unlock(&srv->reload_mu);
+	return db;
+}
+
+static void passwd_install(struct server *srv, struct passwd_db *db)
+{
+	pthread_mutex_lock(&srv->reload_mu);
+	struct passwd_db *old = srv->passwd;
+	srv->passwd = db;
+	pthread_mutex_unlock(&srv->reload_mu);
+	passwd_db_unref(&old);
+}
+
+void server_reload_passwd(struct server *srv)
+{
+	struct passwd_db *db = NULL;
+	if (passwd_load(srv->cfg.passwd_file, &db) != RM_OK) {
+		rm_log(RM_LOG_ERROR, "passwd_reload_failed", "path=%s note=\"keeping the old one\"",
+		       srv->cfg.passwd_file);
+		return;
+	}
+	rm_log(RM_LOG_INFO, "passwd_loaded", "path=%s users=%zu", srv->cfg.passwd_file,
+	       passwd_db_count(db));
+	passwd_install(srv, db);
+}
+
+unsigned server_partition_of(const struct server *srv, const char *login, size_t len)
+{
+	char lower[RM_AUTH_LOGIN_MAX_BYTES + 1];
+	if (len > RM_AUTH_LOGIN_MAX_BYTES)
+		len = RM_AUTH_LOGIN_MAX_BYTES;
+	for (size_t i = 0; i < len; i++)
+		lower[i] = rm_lower(login[i]);
+	return (unsigned)(rm_hash64(lower, len) % srv->partitions);
+}
+
+/* The SCRAM salt secret lives in <data_dir>/auth.secret (32 random bytes,
+ * made on first start) so salts stay the same across restarts. */
+static enum rm_err scram_secret_load(const struct server *srv)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/auth.secret", srv->cfg.data_dir);
+	unsigned char secret[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, secret, sizeof(secret));
+		close(fd);
+		if (n == (ssize_t)sizeof(secret)) {
+			scram_secret_set(secret, sizeof(secret));
+			OPENSSL_cleanse(secret, sizeof(secret));
+			return RM_OK;
+		}
+		rm_log(RM_LOG_ERROR, "auth_secret_invalid", "path=%s", path);
+		return RM_ERR_CORRUPT;
+	}
+	if (RAND_bytes(secret, sizeof(secret)) != 1)
+		return RM_ERR_IO;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, secret, sizeof(secret)) != (ssize_t)sizeof(secret) || fsync(fd) < 0) {
+		rm_log(RM_LOG_ERROR, "auth_secret_write_failed", "path=%s errno=%d", path, errno);
+		if (fd >= 0)
+			close(fd);
+		return RM_ERR_IO;
+	}
+	close(fd);
+	scram_secret_set(secret, sizeof(secret));
+	OPENSSL_cleanse(secret, sizeof(secret));
+	return RM_OK;
+}
 
 enum rm_err server_open_services(struct server *srv)
 {
+	if (scram_secret_load(srv) != RM_OK)
+		return RM_ERR_IO;
+	if (!srv->partitions)
+		srv->partitions = RM_PARTITIONS_DEFAULT;
+	struct passwd_db *db = NULL;
+	if (passwd_load(srv->cfg.passwd_file, &db) == RM_OK) {
+		rm_log(RM_LOG_INFO, "passwd_loaded", "path=%s users=%zu", srv->cfg.passwd_file,
+		       passwd_db_count(db));
+		passwd_install(srv, db);
+	} else {
+		rm_log(RM_LOG_WARN, "passwd_missing",
+		       "path=%s note=\"nobody can log in until it exists (SIGHUP reloads)\"",
+		       srv->cfg.passwd_file);
+	}
+	if (auth_pool_start(srv->cfg.auth_threads, &srv->auth_pool) != RM_OK)
+		return RM_ERR_IO;
 	return RM_OK;
 }
 
 void server_close_services(struct server *srv)
 {
-}
-
-void server_reload_passwd(struct server *srv)
-{
+	auth_pool_stop(&srv->auth_pool);
+	passwd_install(srv, NULL);
 }
 
 int server_worker_open(struct server *srv, struct worker *w)
 {
+	w->auth_cache = auth_cache_create(RM_AUTH_CACHE_SIZE, srv->cfg.auth_cache_ttl_ms);
 	return 0;
 }
 
 void server_worker_close(struct server *srv, struct worker *w)
 {
+	struct auth_cache *cache = w->auth_cache;
+	auth_cache_destroy(&cache);
+	w->auth_cache = NULL;
 }
 
 void server_worker_ready(struct server *srv, int rc)

@@ -18,6 +18,9 @@ void server_close_services(struct server *srv);
 /** SIGHUP: re-reads the passwd-file and swaps it in. */
 void server_reload_passwd(struct server *srv);
 
+/** Partition of a login: xxh3_64(lower-cased login) % P. */
+unsigned server_partition_of(const struct server *srv, const char *login, size_t len);
+
 /** Worker thread, after its ring exists: opens its partitions (recovery
  * runs here).  Returns 0 or -errno. */
 int server_worker_open(struct server *srv, struct worker *w);

@@ -145,7 +145,7 @@ void imap_dispatch(struct imap_session *s)
 	s->in_dispatch = true;
 	def->handler(cmd);
 	s->in_dispatch = false;
-	if (cmd->active && !cmd->async) {
+	if (cmd->active && !cmd->async && !cmd->on_line) {
 		/* The handler returned without replying: its parser failed. */
 		RM_ASSERT(cmd->p.error != NULL);
 		imap_cmd_reply(cmd, "BAD", "%s", cmd->p.error);

@@ -62,6 +62,21 @@ void imap_cmd_reply(struct imap_cmd *cmd, const char *status, const char *fmt, .
 		imap_bye(s, "Too many invalid commands");
 }
 
+void imap_cmd_finish_silent(struct imap_cmd *cmd)
+{
+	RM_ASSERT(cmd->active);
+	cmd->s->bad_count = 0;
+	session_finish_command(cmd->s);
+}
+
+void imap_cmd_wait_line(struct imap_cmd *cmd, imap_line_fn *fn)
+{
+	cmd->on_line = fn;
+	/* The command's own text is no longer needed; the next line is
+	 * framed from scratch. */
+	frame_reset(&cmd->s->fr, true);
+}
+
 void imap_cmd_async_begin(struct imap_cmd *cmd)
 {
 	cmd->async = true;

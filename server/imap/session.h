@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "common/err.h"
 #include "common/limits.h"
 #include "common/loop.h"
 #include "server/conn.h"
@@ -90,6 +91,8 @@ static inline struct imap_session *imap_session_of(struct conn *c)
  * "BAD"; text may start with a [CODE]), then takes the next command. */
 void imap_cmd_reply(struct imap_cmd *cmd, const char *status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/** Finishes the command when the handler wrote its tagged line itself. */
+void imap_cmd_finish_silent(struct imap_cmd *cmd);
 /** Writes an untagged line "* <fmt>\r\n". */
 void imap_untagged(struct imap_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -103,12 +106,20 @@ static inline bool imap_cmd_dead(const struct imap_cmd *cmd)
 {
 	return cmd->s->c->closing;
 }
+/** The command continues with client lines (AUTHENTICATE challenges, IDLE):
+ * each further line goes to fn.  Call only after the handler has finished
+ * with its parsed arguments (the command text is released). */
+void imap_cmd_wait_line(struct imap_cmd *cmd, imap_line_fn *fn);
 /** For async completions: drops the reference the command took. */
 void imap_cmd_async_begin(struct imap_cmd *cmd);
 void imap_cmd_async_end(struct imap_cmd *cmd);
 
 /** Ends the session with "* BYE <text>" and closes after the flush. */
 void imap_bye(struct imap_session *s, const char *text);
+
+/** Opens (creating on first login) the authenticated user s->login in
+ * its partition on this worker, then calls done (session_user.c). */
+void session_user_open(struct imap_session *s, void (*done)(struct imap_session *s, enum rm_err err));
 
 /** Runs on the owner worker after a login's hand-off (cmd_auth.c). */
 void imap_auth_arrived(struct imap_session *s);
