@@ -198,13 +198,18 @@ static unsigned lg_idle_notify_round(struct lg_run *run, unsigned u)
 	return expect;
 }
 
-static void lg_idle_step_report(struct lg_run *run, unsigned k, uint64_t base_rss, uint64_t base_pss)
+/* Server memory of this step, read after the settle time and before the
+ * notification rounds wake idlers up. */
+struct lg_idle_mem {
+	uint64_t rss, pss, base_rss, base_pss;
+	unsigned procs;
+};
+
+static void lg_idle_step_report(struct lg_run *run, unsigned k, const struct lg_idle_mem *m)
 {
 	struct lg_idle *st = run->wl_state;
-	uint64_t rss = 0, pss = 0;
-	unsigned procs = 0;
-	if (run->cfg.server_pid_count)
-		lg_run_server_memory(run, &rss, &pss, &procs);
+	uint64_t rss = m->rss, pss = m->pss, base_rss = m->base_rss, base_pss = m->base_pss;
+	unsigned procs = m->procs;
 	unsigned live = RM_MAX(st->idling, 1u);
 	printf("idle k=%u: %u idling, %u failed, %u dropped; server %u procs rss %.1f MB pss %.1f MB "
 	       "(%.1f KiB/conn over baseline); notify p50 %.3f ms p99 %.3f ms (%llu samples)\n",
@@ -235,20 +240,31 @@ static int lg_idle_drive(struct lg_run *run)
 	st->notifier.id = LG_IDLE_NOTIFIER_ID;
 	st->notifier.conn.fd = -1;
 	datagen_message(run->cfg.seed, 7, 2048, &st->msg);
-	uint64_t base_rss = 0, base_pss = 0;
-	unsigned procs = 0, opened = 0;
+	struct lg_idle_mem m = {0};
+	unsigned opened = 0;
+	/* Consecutive sessions share a user (sessions / users each), so every
+	 * step has the same number of idlers per user. */
+	unsigned per_user = (run->sess_count + run->cfg.users - 1) / RM_MAX(run->cfg.users, 1u);
+	per_user = RM_MAX(per_user, 1u);
+	for (unsigned i = 0; i < run->sess_count; i++)
+		run->sess[i].user = run->cfg.user_first + i / per_user;
 	if (run->cfg.server_pid_count)
-		lg_run_server_memory(run, &base_rss, &base_pss, &procs);
-	printf("idle: server baseline %u procs rss %.1f MB pss %.1f MB\n", procs,
-	       (double)base_rss / 1e6, (double)base_pss / 1e6);
+		lg_run_server_memory(run, &m.base_rss, &m.base_pss, &m.procs);
+	printf("idle: server baseline %u procs rss %.1f MB pss %.1f MB\n", m.procs,
+	       (double)m.base_rss / 1e6, (double)m.base_pss / 1e6);
 	for (unsigned i = 0; i < run->cfg.idle_step_count; i++) {
 		unsigned k = RM_MIN(run->cfg.idle_steps[i], run->sess_count);
 		lg_idle_open(run, &opened, k);
 		lg_idle_pump(run, run->cfg.idle_settle_ms);
+		if (run->cfg.server_pid_count)
+			lg_run_server_memory(run, &m.rss, &m.pss, &m.procs);
 		memset(&st->notify, 0, sizeof(st->notify));
+		/* a different user each round, spread over the users idling */
+		unsigned users = RM_MAX((k + per_user - 1) / per_user, 1u);
 		for (unsigned r = 0; r < run->cfg.notify_rounds; r++)
-			lg_idle_notify_round(run, run->cfg.user_first + r % RM_MAX(run->cfg.users, 1u));
-		lg_idle_step_report(run, k, base_rss, base_pss);
+			lg_idle_notify_round(run, run->cfg.user_first +
+					     (unsigned)((uint64_t)r * 7919u % users));
+		lg_idle_step_report(run, k, &m);
 	}
 	run->elapsed_s = (double)(lg_now_us() - run->start_us) / 1e6;
 	int rc = st->idling > 0 ? 0 : 1;

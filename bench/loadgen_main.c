@@ -169,6 +169,17 @@ static void lg_fixup(struct lg_config *cfg)
 		unsigned kmax = 0;
 		for (unsigned i = 0; i < cfg->idle_step_count; i++)
 			kmax = RM_MAX(kmax, cfg->idle_steps[i]);
+		/* Each session holds one descriptor: K cannot pass the limit
+		 * this process may raise itself to (RLIMIT_NOFILE's hard limit,
+		 * or nr_open as root with CAP_SYS_RESOURCE). */
+		uint64_t nofile = lg_engine_raise_nofile();
+		if (nofile > 0 && kmax + 64 > nofile) {
+			kmax = (unsigned)(nofile - 64);
+			for (unsigned i = 0; i < cfg->idle_step_count; i++)
+				cfg->idle_steps[i] = RM_MIN(cfg->idle_steps[i], kmax);
+			printf("idle: K capped at %u by RLIMIT_NOFILE %llu\n", kmax,
+			       (unsigned long long)nofile);
+		}
 		cfg->clients = kmax;
 		/* one source address covers ~28,000 ephemeral ports to one port */
 		if (cfg->src_addrs == 0 && kmax > 20000)
@@ -183,6 +194,7 @@ static void lg_fixup(struct lg_config *cfg)
 int main(int argc, char **argv)
 {
 	static struct lg_run run; /* large (histograms): not on the stack */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	struct lg_config *cfg = &run.cfg;
 	lg_defaults(cfg);
 	int c;
