@@ -129,6 +129,17 @@
 /* Raw Subject/From/To/Cc/Message-ID/In-Reply-To/References kept in the
  * cache blob for SORT and THREAD (References keeps its newest ids). */
 #define RM_MIME_SORT_FIELD_MAX_BYTES 1024u
+/* Parameters kept per Content-Type / Content-Disposition: real ones carry
+ * fewer than ten; RFC 2231 merging is quadratic in the count, so a hostile
+ * header must not bring thousands. */
+#define RM_MIME_PARAMS_MAX          64u
+/* Address structures rendered per address field of an ENVELOPE: a visible
+ * list of thousands is a mass mailing; each costs ~30 rendered bytes for as
+ * little as 2 header bytes, so this keeps the cache blob linear in size. */
+#define RM_MIME_ADDRESSES_MAX       10000u
+/* Raw Subject/From/To/Cc/Message-ID/In-Reply-To/References kept in the
+ * cache blob for SORT and THREAD (References keeps its newest ids). */
+#define RM_MIME_SORT_FIELD_MAX_BYTES 1024u
 
 /* ---- search -------------------------------------------------------------- */
 

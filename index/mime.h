@@ -39,7 +39,8 @@
  *
  * How the rendered IMAP text looks (RFC 9051 §7.5.2, §9):
  *  - A string is quoted when all its bytes are 0x01-0x7f other than CR and
- *    LF ('"' and '\' escaped), otherwise a literal "{n}\r\n<bytes>".
+ *    LF ('"' and '\' escaped), otherwise a literal "{n}\r\n<bytes>".  A NUL
+ *    byte, which no IMAP string may hold, is written as U+FFFD.
  *  - ENVELOPE: date, subject, in-reply-to and message-id are the unfolded
  *    field values with surrounding spaces removed (NIL when absent, "" when
  *    empty).  Address fields follow RFC 5322 (groups, comments, quoted local

@@ -5,54 +5,17 @@
 
 #include <string.h>
 
+#include "common/base64.h"
 #include "common/util.h"
 #include "index/mime_lex.h"
 
-enum { B64_BAD = 0xff, B64_PAD = 0xfe };
-
-static inline uint8_t b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return (uint8_t)(c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (uint8_t)(c - 'a' + 26);
-	if (c >= '0' && c <= '9')
-		return (uint8_t)(c - '0' + 52);
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return c == '=' ? B64_PAD : B64_BAD;
-}
-
 size_t mime_decode_base64(const char *in, size_t len, struct rm_buf *out)
 {
-	size_t before = out->len;
-	rm_buf_reserve(out, len / 4 * 3 + 3);
-	uint32_t acc = 0;
-	unsigned n = 0;
-	for (size_t i = 0; i < len; i++) {
-		uint8_t v = b64_value((unsigned char)in[i]);
-		if (v == B64_BAD)
-			continue;
-		if (v == B64_PAD)
-			break;
-		acc = acc << 6 | v;
-		if (++n == 4) {
-			out->data[out->len++] = (char)(acc >> 16);
-			out->data[out->len++] = (char)(acc >> 8);
-			out->data[out->len++] = (char)acc;
-			acc = 0;
-			n = 0;
-		}
-	}
-	if (n == 2) {
-		out->data[out->len++] = (char)(acc >> 4);
-	} else if (n == 3) {
-		out->data[out->len++] = (char)(acc >> 10);
-		out->data[out->len++] = (char)(acc >> 2);
-	}
-	return out->len - before;
+	size_t n;
+	rm_buf_reserve(out, BASE64_DECODED_MAX(len));
+	base64_decode(in, len, (uint8_t *)out->data + out->len, &n, BASE64_TOLERANT);
+	out->len += n;
+	return n;
 }
 
 static int hex_digit(char c)

@@ -19,10 +19,11 @@
 #include "common/buf.h"
 
 /**
- * Base64 (RFC 2045 §6.8).  Bytes outside the alphabet (line ends, spaces,
- * garbage) are skipped; decoding stops at the first '=' pad; a final group
- * of 2 or 3 characters yields its 1 or 2 whole bytes, a lone final
- * character is dropped.  Returns the number of bytes appended.
+ * Base64 (RFC 2045 §6.8) with common/base64.h's tolerant decoder: bytes
+ * outside the alphabet (line ends, spaces, garbage) are skipped; decoding
+ * stops at the first '=' pad; a final group of 2 or 3 characters yields its
+ * 1 or 2 whole bytes, a lone final character is dropped.  Returns the
+ * number of bytes appended.
  */
 size_t mime_decode_base64(const char *in, size_t len, struct rm_buf *out);
 

@@ -50,10 +50,10 @@ static const struct {
 
 /* Elements whose tags separate text: they become a line break. */
 static const char *const block_tags[] = {
-	"address", "article", "aside", "blockquote", "br", "center", "dd", "div",
-	"dl", "dt", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-	"header", "hr", "li", "nav", "ol", "p", "pre", "section", "table",
-	"td", "th", "tr", "ul",
+	"address", "article", "aside", "blockquote", "body", "br", "center", "dd",
+	"div", "dl", "dt", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+	"head", "header", "hr", "html", "li", "nav", "ol", "p", "pre", "section",
+	"table", "td", "th", "title", "tr", "ul",
 };
 
 enum gap { GAP_NONE, GAP_SPACE, GAP_LINE };

@@ -4,6 +4,7 @@
 #include "index/mime_imap.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "common/util.h"
 #include "index/mime_lex.h"
@@ -18,16 +19,30 @@ static bool quotable(const char *s, size_t len)
 	return true;
 }
 
+/* A literal; NUL, which no IMAP string can carry (CHAR8 is %x01-ff),
+ * becomes U+FFFD. */
+static void write_literal(struct rm_buf *out, const char *s, size_t len, bool upper)
+{
+	static const char fffd[3] = { '\xef', '\xbf', '\xbd' };
+	size_t nuls = 0;
+	for (const char *p = s; (p = memchr(p, '\0', len - (size_t)(p - s))) != NULL; p++)
+		nuls++;
+	rm_buf_putc(out, '{');
+	rm_buf_put_u64(out, len + 2 * nuls);
+	rm_buf_append(out, "}\r\n", 3);
+	rm_buf_reserve(out, len + 2 * nuls);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\0')
+			rm_buf_append(out, fffd, 3);
+		else
+			rm_buf_putc(out, upper ? rm_upper(s[i]) : s[i]);
+	}
+}
+
 static void write_string(struct rm_buf *out, const char *s, size_t len, bool upper)
 {
 	if (!quotable(s, len)) {
-		rm_buf_putc(out, '{');
-		rm_buf_put_u64(out, len);
-		rm_buf_append(out, "}\r\n", 3);
-		size_t at = out->len;
-		rm_buf_append(out, s, len);
-		for (size_t i = 0; upper && i < len; i++)
-			out->data[at + i] = rm_upper(out->data[at + i]);
+		write_literal(out, s, len, upper);
 		return;
 	}
 	rm_buf_reserve(out, len + 2);

@@ -4,7 +4,9 @@
  *
  * The cache is rendered once per message, before any session asks for it,
  * so the form does not depend on UTF8=ACCEPT: a string is quoted when every
- * byte is 0x01-0x7f other than CR and LF, and a literal otherwise.
+ * byte is 0x01-0x7f other than CR and LF, and a literal otherwise.  No IMAP
+ * string can carry NUL (a literal holds CHAR8, %x01-ff), so a NUL byte is
+ * written as U+FFFD.
  */
 #ifndef RM_MIME_IMAP_H
 #define RM_MIME_IMAP_H
