@@ -15,6 +15,8 @@
 
 /* Housekeeping (timeouts) runs this often. */
 #define LG_RUN_TICK_MS 100
+/* A run bounded by an operation count (load) still ends after this. */
+#define LG_RUN_MAX_S 14400u
 /* Processes followed when summing a server's memory. */
 #define LG_RUN_PROCS_MAX 65536u
 
@@ -152,11 +154,13 @@ static void lg_run_loop(struct lg_run *run)
 {
 	uint64_t last_tick = lg_now_us();
 	uint64_t hard_us = run->stop_us + (uint64_t)run->cfg.timeout_ms * 1000u + 2000000u;
+	if (run->cfg.duration_s <= 0)
+		hard_us = run->start_us + LG_RUN_MAX_S * 1000000ull;
 	while (run->eng.open_count > 0) {
 		if (lg_engine_poll(&run->eng, LG_RUN_TICK_MS) < 0)
 			break;
 		uint64_t now = lg_now_us();
-		if (run->cfg.duration_s > 0 && now > hard_us)
+		if (now > hard_us)
 			break;
 		if (now - last_tick < LG_RUN_TICK_MS * 1000u)
 			continue;

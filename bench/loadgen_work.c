@@ -42,6 +42,20 @@ static void lg_work_logged_out(struct lg_sess *s)
 		(void)lg_sess_connect(s);
 }
 
+/* The part every workload's on_done shares: a LOGOUT's completion closes
+ * (and reconnects unless stopping), a failed command drops the session.
+ * Returns true when it handled the completion. */
+static bool lg_work_settled(struct lg_sess *s, enum lg_status st)
+{
+	if (s->phase == PH_LOGOUT)
+		lg_work_logged_out(s);
+	else if (st != LG_ST_OK)
+		lg_work_fail(s);
+	else
+		return false;
+	return true;
+}
+
 /* ---- login: connect, LOGIN, LOGOUT, again ------------------------------ */
 
 static void lg_login_ready(struct lg_sess *s)
@@ -134,11 +148,7 @@ static void lg_append_next(struct lg_sess *s)
 
 static void lg_append_done(struct lg_sess *s, enum lg_status st)
 {
-	if (s->phase == PH_LOGOUT)
-		lg_work_logged_out(s);
-	else if (st != LG_ST_OK)
-		lg_work_fail(s);
-	else
+	if (!lg_work_settled(s, st))
 		lg_append_next(s);
 }
 
@@ -187,14 +197,8 @@ static void lg_sync_body(struct lg_sess *s)
 
 static void lg_sync_done(struct lg_sess *s, enum lg_status st)
 {
-	if (s->phase == PH_LOGOUT) {
-		lg_work_logged_out(s);
+	if (lg_work_settled(s, st))
 		return;
-	}
-	if (st != LG_ST_OK) {
-		lg_work_fail(s);
-		return;
-	}
 	switch (s->phase) {
 	case PH_LOGIN:
 		if (!lg_run_take_op(s->run)) {
@@ -277,14 +281,8 @@ static void lg_search_next(struct lg_sess *s)
 static void lg_search_done(struct lg_sess *s, enum lg_status st)
 {
 	struct lg_search_state *ss = s->run->wl_state;
-	if (s->phase == PH_LOGOUT) {
-		lg_work_logged_out(s);
+	if (lg_work_settled(s, st))
 		return;
-	}
-	if (st != LG_ST_OK) {
-		lg_work_fail(s);
-		return;
-	}
 	if (s->phase == PH_LOGIN) {
 		s->phase = PH_SELECT;
 		lg_sess_cmd(s, LG_K_SELECT, "EXAMINE \"%s\"", s->run->cfg.mailbox);
