@@ -189,4 +189,38 @@ _Static_assert(2 * RM_AUTH_LOGIN_MAX_BYTES + RM_AUTH_PASSWORD_MAX_BYTES + 2 <=
 	       RM_SASL_MSG_MAX_BYTES, "PLAIN message");
 _Static_assert(RM_SCRAM_ITERATIONS_DEFAULT >= 4096, "RFC 7677 3");
 
+/* ---- storage engine (storage/, index/meta*) ------------------------------ */
+
+/* Mailbox names as the index stores them: LMDB keys are at most 511 bytes
+ * (mdb_env_get_maxkeysize with the default build) and mailbox and
+ * subscription keys are (8-byte user id, name).  Longer names get NO [LIMIT]. */
+#define RM_STORE_MAILBOX_NAME_MAX_BYTES 500u
+/* Bytes of records in one group commit before the rest waits for the next
+ * batch (a single request is never split): bounds how far a segment can
+ * overshoot segment_max_bytes and how long one fdatasync takes. */
+#define RM_STORE_BATCH_MAX_BYTES    (16u * 1024 * 1024)
+/* Requests queued on one partition while a batch is in flight; past it new
+ * requests fail with RM_ERR_BUSY instead of growing memory without bound. */
+#define RM_STORE_QUEUE_MAX          100000u
+/* Message UIDs in one COPY/MOVE/STORE/EXPUNGE request: a record holds them
+ * all, and a record must stay under RM_RECORD_MAX_BYTES (an entry with the
+ * maximum keywords is 8 KiB; real ones are 20-60 bytes). */
+#define RM_STORE_UIDS_PER_REQ_MAX   1000000u
+/* A partition with no commit for this long is checkpointed (LMDB synced,
+ * state file marked clean) so that a machine crash needs no rebuild of it
+ * (config: checkpoint_idle_ms). */
+#define RM_STORE_CHECKPOINT_IDLE_DEFAULT_MS 2000u
+/* Compaction rewrites a sealed segment whose live bytes fall under this
+ * percentage of its size (config: compact_live_percent), checked every
+ * compact_check_ms by the background policy. */
+#define RM_STORE_COMPACT_LIVE_DEFAULT_PERCENT 50u
+#define RM_STORE_COMPACT_CHECK_DEFAULT_MS (10u * 60 * 1000)
+/* Message reads in flight per partition (FETCH of many bodies): further
+ * reads wait in a queue. */
+#define RM_STORE_READS_MAX          256u
+
+_Static_assert(RM_STORE_MAILBOX_NAME_MAX_BYTES + 8 <= 511, "LMDB key size");
+_Static_assert(RM_STORE_MAILBOX_NAME_MAX_BYTES <= RM_MAILBOX_NAME_MAX_BYTES, "name");
+_Static_assert(RM_STORE_BATCH_MAX_BYTES <= RM_SEGMENT_DEFAULT_MAX_BYTES, "batch");
+
 #endif

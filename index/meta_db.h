@@ -1,0 +1,110 @@
+/*
+ * meta_db.h — internals shared by index/meta*.c: the environment and
+ * transaction structs, database handles, key builders and value codecs.
+ * Not for use outside index/ (it includes lmdb.h).
+ *
+ * Value layouts (little-endian; keys are big-endian, see meta.h):
+ *   user      u64 id, u64 messages, u64 bytes, u32 keywords            28
+ *   mailbox   u64 id, u32 uidvalidity, u32 special-use, u64 uidnext,
+ *             u64 highestmodseq, u64 messages, u64 unseen, u64 deleted,
+ *             u64 size, u64 vanished floor                             72
+ *   message   u64 modseq, i64 internal date, i64 save date, u64 size,
+ *             u64 blob LSN, u32 flags, u16 nkw, nkw x u16          46+2n
+ *   blob      u32 segment, u32 generation, u64 offset, u64 size, u32 refs 28
+ *   segment   u32 generation, u64 first LSN, u64 last LSN, u64 records,
+ *             u64 total bytes, u64 live bytes                          44
+ *   counters  u64 user, u64 mailbox, u64 modseq, u32 uidvalidity       28
+ */
+#ifndef RM_META_DB_H
+#define RM_META_DB_H
+
+#include <lmdb.h>
+
+#include "common/limits.h"
+#include "index/meta.h"
+
+#define META_FORMAT_VERSION 1u
+
+enum meta_db {
+	META_DB_META,
+	META_DB_USERS,
+	META_DB_USERIDS,
+	META_DB_MAILBOXES,
+	META_DB_MBOXIDS,
+	META_DB_SUBS,
+	META_DB_KEYWORDS,
+	META_DB_MESSAGES,
+	META_DB_MODSEQ,
+	META_DB_VANISHED,
+	META_DB_CACHE,
+	META_DB_BLOBS,
+	META_DB_SEGMENTS,
+	META_DB__COUNT
+};
+
+extern const char *const meta_db_names[META_DB__COUNT];
+
+struct meta {
+	MDB_env *env;
+	MDB_dbi dbi[META_DB__COUNT];
+};
+
+struct meta_txn {
+	struct meta *m;
+	MDB_txn *txn;
+	bool write;
+};
+
+#define META_USER_BYTES     28u
+#define META_MAILBOX_BYTES  72u
+#define META_MSG_BYTES      46u
+#define META_BLOB_BYTES     28u
+#define META_SEGMENT_BYTES  44u
+#define META_COUNTERS_BYTES 28u
+/* (user, name) keys: 8 bytes of user id then the name. */
+#define META_UKEY_MAX       (8u + RM_STORE_MAILBOX_NAME_MAX_BYTES)
+
+/** Logs an LMDB error and maps it: MDB_NOTFOUND -> RM_ERR_NOTFOUND,
+ * MDB_MAP_FULL -> RM_ERR_LIMIT, MDB_READERS_FULL -> RM_ERR_BUSY, others
+ * RM_ERR_IO. */
+enum rm_err meta_db_err(int rc, const char *what);
+
+/** Value of key in db: RM_OK with *v set (valid until the txn ends),
+ * RM_ERR_NOTFOUND, RM_ERR_IO. */
+enum rm_err meta_db_get(struct meta_txn *t, enum meta_db db, const void *key, size_t klen,
+			MDB_val *v);
+enum rm_err meta_db_put(struct meta_txn *t, enum meta_db db, const void *key, size_t klen,
+			const void *val, size_t vlen);
+/** Deleting an absent key is RM_OK. */
+enum rm_err meta_db_del(struct meta_txn *t, enum meta_db db, const void *key, size_t klen);
+
+/** Calls fn for every (key, value) whose key starts with prefix, in order;
+ * fn returning non-RM_OK stops the walk with that result.  fn must not
+ * write to db itself. */
+typedef enum rm_err meta_db_each_fn(void *arg, const MDB_val *k, const MDB_val *v);
+enum rm_err meta_db_each(struct meta_txn *t, enum meta_db db, const void *prefix, size_t plen,
+			 meta_db_each_fn *fn, void *arg);
+/** Deletes every key starting with prefix. */
+enum rm_err meta_db_del_prefix(struct meta_txn *t, enum meta_db db, const void *prefix, size_t plen);
+
+/** (user id, name) key into out (META_UKEY_MAX); returns its length. */
+size_t meta_key_uname(uint8_t *out, uint64_t user_id, const char *name, size_t len);
+
+/* Value codecs: *_dec return RM_ERR_CORRUPT on a wrong length. */
+void meta_user_enc(uint8_t *out, const struct store_user *u);
+enum rm_err meta_user_dec(const MDB_val *v, struct store_user *u);
+void meta_mailbox_enc(uint8_t *out, const struct store_mailbox *mb);
+enum rm_err meta_mailbox_dec(const MDB_val *v, struct store_mailbox *mb);
+/** Message value into b (reset first); keywords from kw (host order). */
+void meta_msg_enc(struct rm_buf *b, const struct store_msg *m, const uint16_t *kw);
+enum rm_err meta_msg_dec(const MDB_val *v, struct store_msg *m);
+void meta_blob_enc(uint8_t *out, const struct meta_blob *b);
+enum rm_err meta_blob_dec(const MDB_val *v, struct meta_blob *b);
+void meta_segment_enc(uint8_t *out, const struct meta_segment *s);
+enum rm_err meta_segment_dec(const MDB_val *v, struct meta_segment *s);
+
+/** Writes the counters and the applied LSN (meta_apply). */
+enum rm_err meta_counters_put(struct meta_txn *t, const struct meta_counters *c);
+enum rm_err meta_applied_put(struct meta_txn *t, uint64_t lsn);
+
+#endif
