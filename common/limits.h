@@ -84,9 +84,14 @@
 
 /* ---- rings and buffers --------------------------------------------------- */
 
-/* Provided receive buffers per worker: an idle connection holds none; these
- * only need to cover data in flight at one instant. */
+/* Provided receive buffers per worker: an idle connection holds none; they
+ * only need to cover data in flight at one instant.  The kernel cycles
+ * through every buffer in the ring, so only RM_RECV_BUF_INITIAL are posted
+ * at start (what is posted becomes resident); each -ENOBUFS posts
+ * RM_RECV_BUF_INITIAL more, up to RM_RECV_BUF_COUNT.  Resident cost is set
+ * by the busiest moment seen, not by the connection count. */
 #define RM_RECV_BUF_COUNT           512u
+#define RM_RECV_BUF_INITIAL         64u
 #define RM_RECV_BUF_BYTES           (8u * 1024)
 /* Input a connection may hold while its current command runs (pipelined
  * commands, literal bytes sent ahead); past it the receive is paused until
@@ -129,17 +134,6 @@
 /* Raw Subject/From/To/Cc/Message-ID/In-Reply-To/References kept in the
  * cache blob for SORT and THREAD (References keeps its newest ids). */
 #define RM_MIME_SORT_FIELD_MAX_BYTES 1024u
-/* Parameters kept per Content-Type / Content-Disposition: real ones carry
- * fewer than ten; RFC 2231 merging is quadratic in the count, so a hostile
- * header must not bring thousands. */
-#define RM_MIME_PARAMS_MAX          64u
-/* Address structures rendered per address field of an ENVELOPE: a visible
- * list of thousands is a mass mailing; each costs ~30 rendered bytes for as
- * little as 2 header bytes, so this keeps the cache blob linear in size. */
-#define RM_MIME_ADDRESSES_MAX       10000u
-/* Raw Subject/From/To/Cc/Message-ID/In-Reply-To/References kept in the
- * cache blob for SORT and THREAD (References keeps its newest ids). */
-#define RM_MIME_SORT_FIELD_MAX_BYTES 1024u
 
 /* ---- search -------------------------------------------------------------- */
 
@@ -152,6 +146,7 @@ _Static_assert(RM_APPEND_DEFAULT_MAX_BYTES <= RM_COMMAND_MAX_BYTES, "append");
 _Static_assert(RM_OUTQ_SOFT_BYTES < RM_OUTQ_HARD_BYTES, "outq");
 _Static_assert(RM_RECORD_MAX_BYTES < RM_SEGMENT_DEFAULT_MAX_BYTES * 2, "record");
 _Static_assert(RM_COMMIT_MAX_RECORDS <= 1024, "IOV_MAX");
+_Static_assert(RM_RECV_BUF_INITIAL <= RM_RECV_BUF_COUNT, "recv bufs");
 _Static_assert(RM_TIMEOUT_AUTH_DEFAULT_MS >= 30u * 60 * 1000, "RFC 9051 5.4");
 
 /* ---- authentication (server/auth) ---------------------------------------- */

@@ -437,7 +437,9 @@ static void conn_on_recv(struct rm_op *op, int res, uint32_t flags)
 	} else if (res == 0) {
 		conn_close(c, "eof");
 	} else if (res == -ENOBUFS) {
-		/* Every provided buffer is in use; re-armed when some return. */
+		/* Every posted buffer is in use: post more if any are left,
+		 * and re-arm when buffers return. */
+		worker_bufs_grow(w);
 		if (!c->closing && !c->recv_nobufs) {
 			c->recv_nobufs = true;
 			conn_ref(c);

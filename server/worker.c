@@ -75,12 +75,24 @@ static int worker_setup_buffers(struct worker *w)
 		return rc;
 	w->bgid = 0;
 	w->br_mask = (unsigned)io_uring_buf_ring_mask(RM_RECV_BUF_COUNT);
+	/* Reserved, not touched: pages become resident only once posted. */
 	w->bufs = rm_malloc((size_t)RM_RECV_BUF_COUNT * RM_RECV_BUF_BYTES);
-	for (unsigned i = 0; i < RM_RECV_BUF_COUNT; i++)
-		io_uring_buf_ring_add(w->br, worker_buf(w, i), RM_RECV_BUF_BYTES, (unsigned short)i,
-				      (int)w->br_mask, (int)i);
-	io_uring_buf_ring_advance(w->br, RM_RECV_BUF_COUNT);
+	w->bufs_posted = 0;
+	worker_bufs_grow(w);
 	return 0;
+}
+
+bool worker_bufs_grow(struct worker *w)
+{
+	unsigned n = RM_MIN(RM_RECV_BUF_INITIAL, RM_RECV_BUF_COUNT - w->bufs_posted);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned bid = w->bufs_posted + i;
+		io_uring_buf_ring_add(w->br, worker_buf(w, bid), RM_RECV_BUF_BYTES,
+				      (unsigned short)bid, (int)w->br_mask, (int)i);
+	}
+	io_uring_buf_ring_advance(w->br, (int)n);
+	w->bufs_posted += n;
+	return n > 0;
 }
 
 /* End of every loop turn: flush output, re-arm receives that ran out of

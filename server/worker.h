@@ -45,6 +45,7 @@ struct worker {
 	char *bufs;
 	unsigned br_mask;
 	unsigned bgid;
+	unsigned bufs_posted;     /* buffers handed to the ring so far */
 
 	struct rm_timer tick;
 	struct rm_op stop_op;
@@ -83,6 +84,8 @@ void worker_request_stop(struct worker *w);
 void worker_join(struct worker *w);
 void worker_destroy(struct worker **w);
 
+/** Posts more never-used buffers after -ENOBUFS; false when all are out. */
+bool worker_bufs_grow(struct worker *w);
 /** Returns a receive buffer to the ring. */
 void worker_buf_return(struct worker *w, unsigned bid);
 static inline char *worker_buf(struct worker *w, unsigned bid)
