@@ -57,9 +57,11 @@
  *    "x*1"... are joined, "x*" / "x*0*"... are percent-decoded, converted
  *    from their charset to UTF-8 (unknown charsets pass through with invalid
  *    UTF-8 replaced by U+FFFD) and returned as plain "X" (a literal when
- *    8-bit); an RFC 2231 value replaces a plain one of the same name.  RFC
- *    9051 also allows "X*" for such values; the plain name is what clients
- *    look up.  body-fld-md5 is the Content-MD5 value or NIL; language is a
+ *    8-bit); an RFC 2231 value replaces a plain one of the same name, and
+ *    of a repeated parameter the first counts.  (RFC 9051 §7.5.2 words the
+ *    charset case as returning "X*"; the decoded value under the plain name
+ *    is what clients look up, so that is what ringmail returns.)
+ *    body-fld-md5 is the Content-MD5 value or NIL; language is a
  *    parenthesized list of the Content-Language tags or NIL; location is
  *    Content-Location or NIL.  Every extension field is always present.
  *  - A multipart without parts (no boundary, no boundary line found, or not

@@ -35,9 +35,16 @@ struct lexer {
 	bool has_peeked;
 };
 
+/* RFC 5322 specials. */
 static bool is_special(char c)
 {
-	return strchr("()<>[]:;@\\,.\"", c) != NULL && c != '\0';
+	switch (c) {
+	case '(': case ')': case '<': case '>': case '[': case ']': case ':':
+	case ';': case '@': case '\\': case ',': case '.': case '"':
+		return true;
+	default:
+		return false;
+	}
 }
 
 static void skip_quoted(struct mime_lex *x)

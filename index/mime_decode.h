@@ -5,9 +5,9 @@
  *
  * Every function appends to an rm_buf (the caller owns it and frees it
  * with rm_buf_free) and never fails: real mail is full of broken encodings,
- * and each function documents what it does with them.  None allocates
- * beyond the output buffer except mime_charset_to_utf8 (iconv state, cached
- * per thread).  Implemented by file: mime_decode.c (base64, quoted-printable,
+ * and each function documents what it does with them.  None keeps state
+ * between calls; mime_charset_to_utf8 holds an iconv descriptor during the
+ * call.  Implemented by file: mime_decode.c (base64, quoted-printable,
  * RFC 2047), mime_charset.c, mime_html.c, mime_fold.c.
  */
 #ifndef RM_MIME_DECODE_H

@@ -31,12 +31,16 @@ static void write_literal(struct rm_buf *out, const char *s, size_t len, bool up
 	rm_buf_put_u64(out, len + 2 * nuls);
 	rm_buf_append(out, "}\r\n", 3);
 	rm_buf_reserve(out, len + 2 * nuls);
+	char *d = out->data + out->len;
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\0')
-			rm_buf_append(out, fffd, 3);
-		else
-			rm_buf_putc(out, upper ? rm_upper(s[i]) : s[i]);
+		if (s[i] == '\0') {
+			memcpy(d, fffd, 3);
+			d += 3;
+		} else {
+			*d++ = upper ? rm_upper(s[i]) : s[i];
+		}
 	}
+	out->len = (size_t)(d - out->data);
 }
 
 static void write_string(struct rm_buf *out, const char *s, size_t len, bool upper)
@@ -45,15 +49,18 @@ static void write_string(struct rm_buf *out, const char *s, size_t len, bool upp
 		write_literal(out, s, len, upper);
 		return;
 	}
-	rm_buf_reserve(out, len + 2);
-	rm_buf_putc(out, '"');
+	/* Worst case every byte is escaped. */
+	rm_buf_reserve(out, 2 * len + 2);
+	char *d = out->data + out->len;
+	*d++ = '"';
 	for (size_t i = 0; i < len; i++) {
 		char c = upper ? rm_upper(s[i]) : s[i];
 		if (c == '"' || c == '\\')
-			rm_buf_putc(out, '\\');
-		rm_buf_putc(out, c);
+			*d++ = '\\';
+		*d++ = c;
 	}
-	rm_buf_putc(out, '"');
+	*d++ = '"';
+	out->len = (size_t)(d - out->data);
 }
 
 void mime_imap_string(struct rm_buf *out, const char *s, size_t len)

@@ -3,6 +3,8 @@
  */
 #include "index/mime_lex.h"
 
+#include <string.h>
+
 /* Past the comment starting at x->i ('('); nesting is counted, not
  * recursed.  An unclosed comment runs to the end of the value. */
 static void skip_comment(struct mime_lex *x, struct mime_str *comment_r)
@@ -65,11 +67,15 @@ void mime_lex_quoted(struct mime_lex *x, struct rm_buf *out)
 void mime_lex_unfold(const char *s, size_t len, struct rm_buf *out)
 {
 	rm_buf_reserve(out, len);
-	for (size_t i = 0; i < len; i++) {
+	size_t i = 0;
+	while (i < len) {
+		const char *lf = memchr(s + i, '\n', len - i);
+		size_t stop = lf ? (size_t)(lf - s) : len;
 		/* Only line ends go; a lone CR inside a line is data. */
-		if (s[i] == '\n' || (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n'))
-			continue;
-		out->data[out->len++] = s[i];
+		size_t keep = (lf && stop > i && s[stop - 1] == '\r') ? stop - 1 : stop;
+		memcpy(out->data + out->len, s + i, keep - i);
+		out->len += keep - i;
+		i = stop + 1;
 	}
 }
 

@@ -14,9 +14,13 @@
 /* tspecials of RFC 2045 §5.1; 8-bit bytes are accepted in tokens. */
 static bool is_token(unsigned char c)
 {
-	if (c <= 0x20 || c == 0x7f)
+	switch (c) {
+	case '(': case ')': case '<': case '>': case '@': case ',': case ';':
+	case ':': case '\\': case '"': case '/': case '[': case ']': case '?': case '=':
 		return false;
-	return !strchr("()<>@,;:\\\"/[]?=", c);
+	default:
+		return c > 0x20 && c != 0x7f;
+	}
 }
 
 static struct mime_str lex_token(struct mime_lex *x)
