@@ -44,8 +44,6 @@ void server_reload_passwd(struct server *srv)
 		       srv->cfg.passwd_file);
 		return;
 	}
-	rm_log(RM_LOG_INFO, "passwd_loaded", "path=%s users=%zu", srv->cfg.passwd_file,
-	       passwd_db_count(db));
 	passwd_install(srv, db);
 }
 
@@ -101,8 +99,6 @@ enum rm_err server_open_services(struct server *srv)
 		srv->partitions = RM_PARTITIONS_DEFAULT;
 	struct passwd_db *db = NULL;
 	if (passwd_load(srv->cfg.passwd_file, &db) == RM_OK) {
-		rm_log(RM_LOG_INFO, "passwd_loaded", "path=%s users=%zu", srv->cfg.passwd_file,
-		       passwd_db_count(db));
 		passwd_install(srv, db);
 	} else {
 		rm_log(RM_LOG_WARN, "passwd_missing",
