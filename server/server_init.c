@@ -17,6 +17,8 @@
 #include "server/auth/auth_pool.h"
 #include "server/auth/passwd.h"
 #include "server/auth/scram.h"
+#include "index/mime.h"
+#include "storage/store.h"
 #include "server/worker.h"
 
 struct passwd_db *server_passwd_get(struct server *srv)
@@ -49,12 +51,7 @@ void server_reload_passwd(struct server *srv)
 
 unsigned server_partition_of(const struct server *srv, const char *login, size_t len)
 {
-	char lower[RM_AUTH_LOGIN_MAX_BYTES + 1];
-	if (len > RM_AUTH_LOGIN_MAX_BYTES)
-		len = RM_AUTH_LOGIN_MAX_BYTES;
-	for (size_t i = 0; i < len; i++)
-		lower[i] = rm_lower(login[i]);
-	return (unsigned)(rm_hash64(lower, len) % srv->partitions);
+	return store_partition_of(srv->store, login, len);
 }
 
 /* The SCRAM salt secret lives in <data_dir>/auth.secret (32 random bytes,
@@ -95,8 +92,17 @@ enum rm_err server_open_services(struct server *srv)
 {
 	if (scram_secret_load(srv) != RM_OK)
 		return RM_ERR_IO;
-	if (!srv->partitions)
-		srv->partitions = RM_PARTITIONS_DEFAULT;
+	enum rm_err err = store_open(srv->cfg.data_dir, NULL, &srv->store);
+	if (err != RM_OK) {
+		fprintf(stderr, "data directory %s: %s%s\n", srv->cfg.data_dir, rm_err_str(err),
+			err == RM_ERR_NOTFOUND ? " (create it with: ringmail init -d DIR)"
+			: err == RM_ERR_BUSY ? " (another ringmaild or ringmail holds its lock)" : "");
+		return err;
+	}
+	srv->partitions = store_partitions(srv->store);
+	/* ENVELOPE, BODYSTRUCTURE and the part tree are computed once, when a
+	 * message is stored. */
+	store_set_cache_builder(mime_parse);
 	struct passwd_db *db = NULL;
 	if (passwd_load(srv->cfg.passwd_file, &db) == RM_OK) {
 		passwd_install(srv, db);
@@ -114,11 +120,34 @@ void server_close_services(struct server *srv)
 {
 	auth_pool_stop(&srv->auth_pool);
 	passwd_install(srv, NULL);
+	if (srv->store)
+		store_close(&srv->store);
 }
 
+/* A worker owns partitions p with p % W == its index; opening one runs its
+ * recovery, on the owner's own ring. */
 int server_worker_open(struct server *srv, struct worker *w)
 {
 	w->auth_cache = auth_cache_create(RM_AUTH_CACHE_SIZE, srv->cfg.auth_cache_ttl_ms);
+	w->parts = rm_calloc(srv->partitions, sizeof(*w->parts));
+	for (unsigned p = w->index; p < srv->partitions; p += srv->nworkers) {
+		uint64_t t0 = rm_now_ms();
+		enum rm_err err = store_part_open(srv->store, p, &w->loop, &w->parts[p]);
+		if (err != RM_OK) {
+			rm_log(RM_LOG_CRIT, "partition_open_failed", "worker=%u partition=%u err=%s",
+			       w->index, p, rm_err_str(err));
+			return -EIO;
+		}
+		struct store_replay_stats st;
+		store_part_recovery(w->parts[p], &st);
+		if (st.applied || st.corrupt_regions || st.truncated_bytes || st.rebuilt)
+			rm_log(RM_LOG_INFO, "partition_recovered",
+			       "partition=%u replayed=%llu corrupt_regions=%llu truncated_bytes=%llu "
+			       "rebuilt=%d ms=%llu", p, (unsigned long long)st.applied,
+			       (unsigned long long)st.corrupt_regions,
+			       (unsigned long long)st.truncated_bytes, st.rebuilt,
+			       (unsigned long long)(rm_now_ms() - t0));
+	}
 	return 0;
 }
 
@@ -127,6 +156,12 @@ void server_worker_close(struct server *srv, struct worker *w)
 	struct auth_cache *cache = w->auth_cache;
 	auth_cache_destroy(&cache);
 	w->auth_cache = NULL;
+	if (w->parts) {
+		/* Closing drives the loop until the batch in flight is durable. */
+		for (unsigned p = w->index; p < srv->partitions; p += srv->nworkers)
+			if (w->parts[p])
+				store_part_close(&w->parts[p]);
+	}
 }
 
 void server_worker_ready(struct server *srv, int rc)

@@ -80,9 +80,11 @@ class Server:
 
     # -- lifecycle ---------------------------------------------------------
     def prepare(self):
+        os.makedirs(self.workdir, exist_ok=True)
         if not os.path.isdir(os.path.join(self.data_dir, "parts")) and os.path.exists(RINGMAIL):
-            subprocess.run([RINGMAIL, "init", "-d", self.data_dir, "-p", "8"], check=True,
-                           capture_output=True)
+            out = subprocess.run([RINGMAIL, "init", "-d", self.data_dir, "-p", "8"],
+                                 capture_output=True, text=True)
+            assert out.returncode == 0, out.stderr
         os.makedirs(self.data_dir, exist_ok=True)
         self.write_passwd()
 

@@ -121,6 +121,9 @@ void imap_bye(struct imap_session *s, const char *text);
  * its partition on this worker, then calls done (session_user.c). */
 void session_user_open(struct imap_session *s, void (*done)(struct imap_session *s, enum rm_err err));
 
+/** The partition of the session's user (owned by this worker). */
+struct part *session_part(const struct imap_session *s);
+
 /** Runs on the owner worker after a login's hand-off (cmd_auth.c). */
 void imap_auth_arrived(struct imap_session *s);
 

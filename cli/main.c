@@ -1,0 +1,82 @@
+/* ringmail — administration of a ringmail data directory. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/log.h"
+
+static const struct cli_command commands[] = {
+	{ "init", cli_init, "[-p PARTITIONS]", "create the data directory (partitions fixed for good)" },
+	{ "user add", cli_user_add, "[-s SCHEME] LOGIN [PASSWORD]",
+	  "add a user to the passwd-file (password from stdin when omitted; default scheme ARGON2ID)" },
+	{ "user del", cli_user_del, "LOGIN", "remove a user from the passwd-file" },
+	{ "user passwd", cli_user_passwd, "[-s SCHEME] LOGIN [PASSWORD]", "change a password" },
+	{ "user list", cli_user_list, "", "list the users of the passwd-file" },
+};
+
+int cli_fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("ringmail: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+void cli_passwd_path(const struct cli_ctx *ctx, char *out, unsigned cap)
+{
+	snprintf(out, cap, "%s/passwd", ctx->data_dir);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: ringmail [-d DATA_DIR] COMMAND ...\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  %s %s\n      %s\n", commands[i].name, commands[i].usage,
+			commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_ctx ctx = { .data_dir = "./data" };
+	int i = 1;
+	rm_log_threshold = RM_LOG_WARN;
+	/* -d may come before or after the command words. */
+	char *rest[256];
+	int nrest = 0;
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "-d") && i + 1 < argc)
+			ctx.data_dir = argv[++i];
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage();
+			return 0;
+		} else if (nrest < 255)
+			rest[nrest++] = argv[i];
+	}
+	rest[nrest] = NULL;
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+		/* Match the command's words ("user add") against the start. */
+		char words[64];
+		snprintf(words, sizeof(words), "%s", commands[k].name);
+		int used = 0;
+		char *save = NULL;
+		int match = 1;
+		for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+			if (used >= nrest || strcmp(rest[used], w) != 0) {
+				match = 0;
+				break;
+			}
+			used++;
+		}
+		if (!match)
+			continue;
+		ctx.argc = nrest - used;
+		ctx.argv = rest + used;
+		return commands[k].fn(&ctx);
+	}
+	usage();
+	return 2;
+}
