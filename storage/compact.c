@@ -2,7 +2,7 @@
  * compact.c — choosing segments, the index half of compaction (step 5), the
  * offline driver (`ringmail compact`) and the background policy of the
  * server: every compact_check_ms an idle partition picks one sealed segment
- * under the threshold; a helper thread of the store copies it (steps 1-4);
+ * under the threshold; a helper thread copies it (steps 1-4);
  * the owner then applies the index update as an internal request, so it
  * commits with the next batch (and its dirty mark) like every other change.
  */
@@ -27,13 +27,12 @@ struct compact_job {
 	struct compact_job *next;
 };
 
-/* The store's helper thread for segment copies. */
+/* The helper thread for segment copies. */
 struct compact_worker {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct compact_job *head, *tail;
-	bool stop;
 };
 
 /* ---- choosing and the index half ------------------------------------------- */
@@ -210,10 +209,8 @@ static void *compact_thread(void *arg)
 	struct compact_worker *cw = arg;
 	pthread_mutex_lock(&cw->mu);
 	for (;;) {
-		while (!cw->head && !cw->stop)
+		while (!cw->head)
 			pthread_cond_wait(&cw->cv, &cw->mu);
-		if (!cw->head)
-			break;
 		struct compact_job *job = cw->head;
 		cw->head = job->next;
 		if (!cw->head)
@@ -224,22 +221,31 @@ static void *compact_thread(void *arg)
 		RM_ASSERT(rc == 0);   /* the owner waits for this job to close */
 		pthread_mutex_lock(&cw->mu);
 	}
-	pthread_mutex_unlock(&cw->mu);
 	return NULL;
 }
 
-static void worker_enqueue(struct store *s, struct compact_job *job)
+/* One copy thread for the process, started on first use and never stopped:
+ * it posts completions through rm_loop_post(), whose per-thread ring lives
+ * as long as the thread (common/loop.c).  Jobs never outlive their
+ * partition: store_part_close() waits for them. */
+static struct compact_worker compactor = {
+	.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+};
+static pthread_once_t compactor_once = PTHREAD_ONCE_INIT;
+
+static void compactor_start(void)
 {
-	pthread_mutex_lock(&s->mu);
-	if (!s->compactor) {
-		struct compact_worker *cw = rm_calloc(1, sizeof(*cw));
-		pthread_mutex_init(&cw->mu, NULL);
-		pthread_cond_init(&cw->cv, NULL);
-		RM_ASSERT(pthread_create(&cw->thread, NULL, compact_thread, cw) == 0);
-		s->compactor = cw;
-	}
-	struct compact_worker *cw = s->compactor;
-	pthread_mutex_unlock(&s->mu);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	RM_ASSERT(pthread_create(&compactor.thread, &attr, compact_thread, &compactor) == 0);
+	pthread_attr_destroy(&attr);
+}
+
+static void worker_enqueue(struct compact_job *job)
+{
+	struct compact_worker *cw = &compactor;
+	pthread_once(&compactor_once, compactor_start);
 	pthread_mutex_lock(&cw->mu);
 	job->next = NULL;
 	if (cw->tail)
@@ -249,22 +255,6 @@ static void worker_enqueue(struct store *s, struct compact_job *job)
 	cw->tail = job;
 	pthread_cond_signal(&cw->cv);
 	pthread_mutex_unlock(&cw->mu);
-}
-
-void compact_shutdown(struct store *s)
-{
-	struct compact_worker *cw = s->compactor;
-	if (!cw)
-		return;
-	pthread_mutex_lock(&cw->mu);
-	cw->stop = true;
-	pthread_cond_signal(&cw->cv);
-	pthread_mutex_unlock(&cw->mu);
-	pthread_join(cw->thread, NULL);
-	pthread_mutex_destroy(&cw->mu);
-	pthread_cond_destroy(&cw->cv);
-	free(cw);
-	s->compactor = NULL;
 }
 
 static void job_free(struct compact_job *job)
@@ -363,7 +353,7 @@ void compact_maybe_start(struct part *part, uint64_t now_ms)
 			continue;
 		part->compact = job_prepare(part, &segs[i]);
 		if (part->compact)
-			worker_enqueue(part->store, part->compact);
+			worker_enqueue(part->compact);
 	}
 	free(segs);
 }

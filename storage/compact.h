@@ -86,7 +86,4 @@ struct compact_stats {
 enum rm_err compact_part_offline(struct part *part, unsigned live_percent,
 				 struct compact_stats *r);
 
-/** Stops the background compaction thread of a store (store_close). */
-void compact_shutdown(struct store *s);
-
 #endif

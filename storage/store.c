@@ -13,7 +13,6 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "storage/compact.h"
 #include "storage/log_segment.h"
 
 void store_opts_default(struct store_opts *o)
@@ -166,7 +165,6 @@ void store_close(struct store **sp)
 	struct store *s = *sp;
 	if (!s)
 		return;
-	compact_shutdown(s);
 	for (unsigned i = 0; i < s->nloops; i++) {
 		RM_ASSERT(s->loops[i]->nparts == 0);
 		free(s->loops[i]->parts);

@@ -62,10 +62,9 @@ struct store {
 	unsigned partitions;
 	int lock_fd;
 	struct store_opts opts;
-	pthread_mutex_t mu;       /* guards loops and compactor */
+	pthread_mutex_t mu;       /* guards loops */
 	struct store_loop **loops;
 	unsigned nloops;
-	struct compact_worker *compactor;   /* background copies (compact.c) */
 };
 
 /* An open read descriptor of one generation of a segment. */
