@@ -18,6 +18,25 @@ size_t mime_decode_base64(const char *in, size_t len, struct rm_buf *out)
 	return n;
 }
 
+void mime_decode_part(const struct mime_part *part, const char *body, size_t len,
+	struct rm_buf *out)
+{
+	struct rm_buf raw = { 0 }, utf8 = { 0 };
+	if (part->encoding == MIME_ENC_BASE64)
+		mime_decode_base64(body, len, &raw);
+	else if (part->encoding == MIME_ENC_QP)
+		mime_decode_qp(body, len, &raw);
+	else
+		rm_buf_append(&raw, body, len);
+	bool html = part->subtype_len == 4 && memcmp(part->subtype, "html", 4) == 0;
+	mime_charset_to_utf8(part->charset, part->charset_len, raw.data ? raw.data : "", raw.len,
+			     html ? &utf8 : out);
+	if (html)
+		mime_html_to_text(utf8.data ? utf8.data : "", utf8.len, out);
+	rm_buf_free(&raw);
+	rm_buf_free(&utf8);
+}
+
 static int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')

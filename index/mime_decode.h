@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "common/buf.h"
+#include "index/mime.h"
 
 /**
  * Base64 (RFC 2045 §6.8) with common/base64.h's tolerant decoder: bytes
@@ -26,6 +27,17 @@
  * number of bytes appended.
  */
 size_t mime_decode_base64(const char *in, size_t len, struct rm_buf *out);
+
+/**
+ * The text of a leaf part, for search: its stored body [body, body+len)
+ * with part's transfer encoding undone (base64, quoted-printable; other
+ * encodings copied), converted from part's charset to UTF-8
+ * (mime_charset_to_utf8) and, for text/html, reduced to text
+ * (mime_html_to_text).  Case folding is left to the caller.  Which parts
+ * are worth it (text parts, not images) is the caller's choice too.
+ */
+void mime_decode_part(const struct mime_part *part, const char *body, size_t len,
+	struct rm_buf *out);
 
 /**
  * Quoted-printable (RFC 2045 §6.7).  "=XX" (either case of hex) is a byte;

@@ -19,11 +19,13 @@ struct mime_lex {
 	size_t i;
 };
 
+/** Space, tab, CR or LF: white space in a possibly folded value. */
 static inline bool mime_lex_is_wsp(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/** True when the cursor has reached the end of the value. */
 static inline bool mime_lex_eof(const struct mime_lex *x)
 {
 	return x->i >= x->len;

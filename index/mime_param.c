@@ -258,46 +258,44 @@ static void merge_params(struct rm_arena *a, struct raw_param *raw, size_t n, st
 	}
 }
 
-static void parse_params(struct rm_arena *a, struct mime_lex *x, struct mime_params *params_r)
+/* "token [/ token] *(; parameter)": subtype_r NULL for a disposition. */
+static bool parse_value(struct rm_arena *a, const char *v, size_t len, struct mime_str *type_r,
+	struct mime_str *subtype_r, struct mime_params *params_r)
 {
+	struct mime_lex x = { v, len, 0 };
+	mime_lex_skip_cfws(&x, NULL);
+	struct mime_str type = lex_token(&x), subtype = { NULL, 0 };
+	if (type.len == 0)
+		return false;
+	if (subtype_r) {
+		mime_lex_skip_cfws(&x, NULL);
+		if (mime_lex_eof(&x) || v[x.i] != '/')
+			return false;
+		x.i++;
+		mime_lex_skip_cfws(&x, NULL);
+		subtype = lex_token(&x);
+		if (subtype.len == 0)
+			return false;
+		*subtype_r = subtype;
+	}
+	*type_r = type;
+	skip_to_semicolon(&x);
 	struct raw_param raw[RM_MIME_PARAMS_MAX];
-	size_t n = lex_params(a, x, raw);
+	size_t n = lex_params(a, &x, raw);
 	merge_params(a, raw, n, params_r);
+	return true;
 }
 
 bool mime_param_content_type(struct rm_arena *a, const char *v, size_t len,
 	struct mime_str *type_r, struct mime_str *subtype_r, struct mime_params *params_r)
 {
-	struct mime_lex x = { v, len, 0 };
-	mime_lex_skip_cfws(&x, NULL);
-	struct mime_str type = lex_token(&x);
-	mime_lex_skip_cfws(&x, NULL);
-	if (type.len == 0 || mime_lex_eof(&x) || v[x.i] != '/')
-		return false;
-	x.i++;
-	mime_lex_skip_cfws(&x, NULL);
-	struct mime_str subtype = lex_token(&x);
-	if (subtype.len == 0)
-		return false;
-	*type_r = type;
-	*subtype_r = subtype;
-	skip_to_semicolon(&x);
-	parse_params(a, &x, params_r);
-	return true;
+	return parse_value(a, v, len, type_r, subtype_r, params_r);
 }
 
 bool mime_param_disposition(struct rm_arena *a, const char *v, size_t len,
 	struct mime_str *type_r, struct mime_params *params_r)
 {
-	struct mime_lex x = { v, len, 0 };
-	mime_lex_skip_cfws(&x, NULL);
-	struct mime_str type = lex_token(&x);
-	if (type.len == 0)
-		return false;
-	*type_r = type;
-	skip_to_semicolon(&x);
-	parse_params(a, &x, params_r);
-	return true;
+	return parse_value(a, v, len, type_r, NULL, params_r);
 }
 
 size_t mime_param_tokens(const char *v, size_t len, mime_param_token_fn *fn, void *arg)

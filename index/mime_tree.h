@@ -84,7 +84,9 @@ struct mime_tree {
 	struct rm_arena arena;
 };
 
+/** An empty tree over [msg, msg+len); the message must outlive the tree. */
 void mime_tree_init(struct mime_tree *t, const char *msg, size_t len);
+/** Frees the nodes and the arena (every string the tree handed out). */
 void mime_tree_fini(struct mime_tree *t);
 /** Appends a zeroed node with no links and returns its index. */
 uint32_t mime_tree_add(struct mime_tree *t);

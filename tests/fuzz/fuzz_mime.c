@@ -73,23 +73,12 @@ static void find(const struct rm_buf *blob, const char *msg, size_t size, const 
 /* Decoders on a leaf body, bounded so one input stays fast. */
 static void decode(const char *msg, const struct mime_part *p)
 {
-	struct rm_buf raw = { 0 }, text = { 0 }, out = { 0 };
-	size_t len = RM_MIN(p->body_end - p->body_start, 65536u);
-	const char *b = msg + p->body_start;
-	if (p->encoding == MIME_ENC_BASE64)
-		mime_decode_base64(b, len, &raw);
-	else if (p->encoding == MIME_ENC_QP)
-		mime_decode_qp(b, len, &raw);
-	else
-		rm_buf_append(&raw, b, len);
-	mime_charset_to_utf8(p->charset, p->charset_len, raw.data ? raw.data : "", raw.len, &text);
-	mime_html_to_text(text.data ? text.data : "", text.len, &out);
-	rm_buf_reset(&raw);
-	mime_fold_utf8(out.data ? out.data : "", out.len, &raw);
-	MUST(raw.len <= out.len);
-	rm_buf_free(&raw);
+	struct rm_buf text = { 0 }, folded = { 0 };
+	mime_decode_part(p, msg + p->body_start, RM_MIN(p->body_end - p->body_start, 65536u), &text);
+	mime_fold_utf8(text.data ? text.data : "", text.len, &folded);
+	MUST(folded.len <= text.len);
 	rm_buf_free(&text);
-	rm_buf_free(&out);
+	rm_buf_free(&folded);
 }
 
 static void walk_parts(const struct rm_buf *blob, const char *msg, size_t size)

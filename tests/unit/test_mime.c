@@ -16,17 +16,6 @@
 #include "index/mime.h"
 #include "tests/unit/test_mime_check.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			failures++;                                          \
-			fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);      \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fputc('\n', stderr);                                 \
-		}                                                            \
-	} while (0)
 
 static const char *const cases[] = {
 	"rfc3501_example", "no_content_type", "multipart_mixed", "nested_multipart",
@@ -343,8 +332,8 @@ int main(void)
 		test_case(cases[i]);
 	test_sections();
 	test_header_fields();
-	if (failures) {
-		fprintf(stderr, "%d failures\n", failures);
+	if (test_failures) {
+		fprintf(stderr, "%d failures\n", test_failures);
 		return 1;
 	}
 	printf("ok: %zu cases, %zu sections\n", RM_ARRAY_LEN(cases), RM_ARRAY_LEN(sections));

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+int test_failures;
+
 struct chk {
 	const char *s;
 	size_t n, i;

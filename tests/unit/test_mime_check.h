@@ -8,6 +8,20 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+
+/** Failed CHECKs so far; main() returns non-zero when it is not 0. */
+extern int test_failures;
+
+#define CHECK(cond, ...)                                                     \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			test_failures++;                                     \
+			fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);      \
+			fprintf(stderr, __VA_ARGS__);                        \
+			fputc('\n', stderr);                                 \
+		}                                                            \
+	} while (0)
 
 /** True when [s, s+len) is exactly one `envelope`; else *err_r says where. */
 bool check_envelope(const char *s, size_t len, const char **err_r, size_t *at_r);

@@ -184,8 +184,37 @@ static void test_charsets(void)
 	}
 }
 
+static void test_decode_part(void)
+{
+	/* base64 of ISO-8859-1 HTML: "<p>caf\xe9 &amp; cr\xe8me</p>" */
+	static const char body[] = "PHA+Y2Fm6SAmYW1w\r\nOyBjcuhtZTwvcD4=\r\n";
+	struct mime_part p = { .encoding = MIME_ENC_BASE64, .type = "text", .type_len = 4,
+			       .subtype = "html", .subtype_len = 4, .charset = "iso-8859-1",
+			       .charset_len = 10 };
+	static const char want[] = "caf\xc3\xa9 & cr\xc3\xa8me";
+	struct rm_buf out = { 0 };
+	mime_decode_part(&p, body, sizeof(body) - 1, &out);
+	if (out.len != sizeof(want) - 1 || memcmp(out.data, want, out.len) != 0) {
+		failures++;
+		fprintf(stderr, "decode_part html: got \"%.*s\"\n", (int)out.len, out.data);
+	}
+	/* quoted-printable plain text keeps its markup-like bytes */
+	static const char qp_body[] = "a <b>=3D=C3=A9</b>=\r\n!";
+	p = (struct mime_part){ .encoding = MIME_ENC_QP, .subtype = "plain", .subtype_len = 5,
+				.charset = "utf-8", .charset_len = 5 };
+	rm_buf_reset(&out);
+	mime_decode_part(&p, qp_body, sizeof(qp_body) - 1, &out);
+	static const char qp_want[] = "a <b>=\xc3\xa9</b>!";
+	if (out.len != sizeof(qp_want) - 1 || memcmp(out.data, qp_want, out.len) != 0) {
+		failures++;
+		fprintf(stderr, "decode_part qp: got \"%.*s\"\n", (int)out.len, out.data);
+	}
+	rm_buf_free(&out);
+}
+
 int main(void)
 {
+	test_decode_part();
 	run("base64", base64, base64_cases, RM_ARRAY_LEN(base64_cases));
 	run("qp", qp, qp_cases, RM_ARRAY_LEN(qp_cases));
 	run("header", header, header_cases, RM_ARRAY_LEN(header_cases));

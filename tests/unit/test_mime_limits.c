@@ -11,18 +11,8 @@
 #include "common/util.h"
 #include "index/mime.h"
 #include "index/mime_date.h"
+#include "tests/unit/test_mime_check.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			failures++;                                          \
-			fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);      \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fputc('\n', stderr);                                 \
-		}                                                            \
-	} while (0)
 
 static void parse(const struct rm_buf *msg, struct rm_buf *blob)
 {
@@ -344,8 +334,8 @@ int main(void)
 	test_blob_checks();
 	test_paths();
 	test_dates();
-	if (failures) {
-		fprintf(stderr, "%d failures\n", failures);
+	if (test_failures) {
+		fprintf(stderr, "%d failures\n", test_failures);
 		return 1;
 	}
 	printf("ok\n");
