@@ -360,8 +360,9 @@ enum rm_err config_finish(struct rm_config *cfg)
 		rm_log(RM_LOG_WARN, "config_timeout_short",
 		       "timeout_auth_ms=%llu note=\"RFC 9051 5.4 asks for at least 30 minutes\"",
 		       (unsigned long long)cfg->timeout_auth_ms);
-	if (cfg->append_max_bytes == 0 || cfg->append_max_bytes > RM_COMMAND_MAX_BYTES) {
-		fprintf(stderr, "config: append_max_bytes must be 1..%u\n", RM_COMMAND_MAX_BYTES);
+	if (cfg->append_max_bytes == 0 || cfg->append_max_bytes > RM_APPEND_DEFAULT_MAX_BYTES) {
+		/* A message is one log record: RM_RECORD_MAX_BYTES bounds it. */
+		fprintf(stderr, "config: append_max_bytes must be 1..%u\n", RM_APPEND_DEFAULT_MAX_BYTES);
 		return RM_ERR_INVAL;
 	}
 	if (cfg->auth_threads == 0 || cfg->auth_threads > 64) {

@@ -19,6 +19,7 @@
 #include "server/auth/scram.h"
 #include "index/mime.h"
 #include "storage/store.h"
+#include "server/imap/recent.h"
 #include "server/worker.h"
 
 struct passwd_db *server_passwd_get(struct server *srv)
@@ -129,6 +130,7 @@ void server_close_services(struct server *srv)
 int server_worker_open(struct server *srv, struct worker *w)
 {
 	w->auth_cache = auth_cache_create(RM_AUTH_CACHE_SIZE, srv->cfg.auth_cache_ttl_ms);
+	w->recent = recent_table_new();
 	w->parts = rm_calloc(srv->partitions, sizeof(*w->parts));
 	for (unsigned p = w->index; p < srv->partitions; p += srv->nworkers) {
 		uint64_t t0 = rm_now_ms();
@@ -156,6 +158,7 @@ void server_worker_close(struct server *srv, struct worker *w)
 	struct auth_cache *cache = w->auth_cache;
 	auth_cache_destroy(&cache);
 	w->auth_cache = NULL;
+	recent_table_free(&w->recent);
 	if (w->parts) {
 		/* Closing drives the loop until the batch in flight is durable. */
 		for (unsigned p = w->index; p < srv->partitions; p += srv->nworkers)

@@ -66,6 +66,7 @@ struct worker {
 
 	/* Thread-local caches (auth verifications). */
 	void *auth_cache;
+	struct recent_table *recent;   /* IMAP \Recent claims (imap/recent.c) */
 
 	/* Counters (read by metrics). */
 	uint64_t accepted;

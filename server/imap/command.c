@@ -14,14 +14,21 @@
 /* The command table.  Keep it sorted by name for readers; lookup is by
  * length then case-insensitive compare. */
 static const struct imap_command_def commands[] = {
+	{ "APPEND", AUTHED, CMD_F_APPEND_LITERAL, cmd_append },
 	{ "AUTHENTICATE", IMAP_ST_NOTAUTH, 0, cmd_authenticate },
 	{ "CAPABILITY", ANY, CMD_F_NO_SYNC, cmd_capability },
+	{ "CHECK", IMAP_ST_SELECTED, 0, cmd_check },
+	{ "CLOSE", IMAP_ST_SELECTED, CMD_F_NO_SYNC, cmd_close },
 	{ "ENABLE", AUTHED, CMD_F_NO_SYNC, cmd_enable },
+	{ "EXAMINE", AUTHED, 0, cmd_examine },
 	{ "ID", ANY, CMD_F_NO_SYNC, cmd_id },
+	{ "IDLE", AUTHED, 0, cmd_idle },
 	{ "LOGIN", IMAP_ST_NOTAUTH, 0, cmd_login },
 	{ "LOGOUT", ANY, CMD_F_NO_SYNC, cmd_logout },
 	{ "NOOP", ANY, 0, cmd_noop },
+	{ "SELECT", AUTHED, 0, cmd_select },
 	{ "STARTTLS", IMAP_ST_NOTAUTH, 0, cmd_starttls },
+	{ "UNSELECT", IMAP_ST_SELECTED, CMD_F_NO_SYNC, cmd_unselect },
 };
 
 const struct imap_command_def *imap_command_find(const char *name, size_t len)

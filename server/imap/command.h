@@ -45,6 +45,12 @@ uint64_t imap_literal_limit(const struct imap_session *s, const struct imap_comm
 /* Handlers (one file per family). */
 imap_handler_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable;
 imap_handler_fn cmd_starttls, cmd_login, cmd_authenticate;
+imap_handler_fn cmd_append;
+imap_handler_fn cmd_select, cmd_examine, cmd_close, cmd_unselect, cmd_check, cmd_idle;
+
+/** APPEND's literals go straight into store message buffers (cmd_append.c). */
+char *append_literal_alloc(uint64_t len, void **owner_r);
+void append_literal_free(void *owner);
 
 /** Writes the capability list for the session's state (no "* CAPABILITY"
  * prefix, no CRLF). */

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "server/imap/command.h"
+#include "server/imap/view.h"
 #include "server/server.h"
 #include "server/worker.h"
 
@@ -42,6 +43,14 @@ void imap_cmd_reply(struct imap_cmd *cmd, const char *status, const char *fmt, .
 {
 	struct imap_session *s = cmd->s;
 	RM_ASSERT(cmd->active);
+	bool bad = strcmp(status, "BAD") == 0;
+	/* Untagged updates for the selected mailbox go out before the tagged
+	 * reply; EXPUNGE only where RFC 9051 §7.5.1 allows it (not during
+	 * FETCH, STORE, SEARCH by sequence number). */
+	if (s->view && cmd->def && !(cmd->def->flags & CMD_F_NO_SYNC) && !bad && !s->c->closing) {
+		bool allow = !((cmd->def->flags & CMD_F_USES_SEQS) && !cmd->uid);
+		view_sync(s, allow, cmd->uid || (s->enabled & IMAP_EN_QRESYNC));
+	}
 	if (!s->c->closing) {
 		struct rm_buf *out = imap_out(s);
 		rm_buf_puts(out, cmd->tag);
@@ -55,7 +64,6 @@ void imap_cmd_reply(struct imap_cmd *cmd, const char *status, const char *fmt, .
 		rm_buf_append(out, "\r\n", 2);
 		conn_mark_dirty(s->c);
 	}
-	bool bad = strcmp(status, "BAD") == 0;
 	s->bad_count = bad ? s->bad_count + 1 : 0;
 	session_finish_command(s);
 	if (bad && s->bad_count >= RM_BAD_COMMANDS_MAX)
@@ -149,7 +157,10 @@ static void literal_decide(struct imap_session *s)
 			imap_bye(s, "Too many invalid commands");
 		return;
 	}
-	frame_literal_accept(fr, NULL, NULL);
+	if (def->flags & CMD_F_APPEND_LITERAL)
+		frame_literal_accept(fr, append_literal_alloc, append_literal_free);
+	else
+		frame_literal_accept(fr, NULL, NULL);
 	if (!fr->pending_nonsync)
 		conn_write(s->c, "+ OK\r\n", 6);
 }
@@ -291,6 +302,8 @@ static void imap_closed(struct conn *c)
 		return;
 	if (s->cmd.active && s->cmd.on_abort)
 		s->cmd.on_abort(&s->cmd);
+	view_close(s);
+	free(s->searchres.r);
 	frame_fini(&s->fr);
 	rm_arena_fini(&s->arena);
 	free(s->login);

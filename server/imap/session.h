@@ -21,6 +21,7 @@
 #include "server/conn.h"
 #include "server/imap/frame.h"
 #include "server/imap/parse.h"
+#include "server/imap/seqset.h"
 
 enum imap_state {
 	IMAP_ST_NOTAUTH = 1 << 0,
@@ -39,6 +40,7 @@ enum imap_enabled {
 
 struct imap_session;
 struct imap_command_def;
+struct imap_view;
 struct imap_cmd;
 
 typedef void imap_line_fn(struct imap_cmd *cmd, const char *line, size_t len);
@@ -77,6 +79,10 @@ struct imap_session {
 	char *login;
 	unsigned partition;
 	uint64_t user_id;
+	/* Selected state. */
+	struct imap_view *view;
+	/* SEARCHRES (RFC 5182): the last saved result, UIDs; heap memory. */
+	struct seqset searchres;
 };
 
 /** The protocol table given to conn_accept for IMAP listeners. */

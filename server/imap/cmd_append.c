@@ -1,0 +1,231 @@
+/*
+ * APPEND (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502), the UTF8 literal
+ * form (RFC 6855 §4), literal8 (RFC 3516 §4.4) and UIDPLUS's APPENDUID
+ * (RFC 4315 §3).
+ *
+ * Message literals are read by the framer straight into store message
+ * buffers (append_literal_alloc), which store_append takes over: the bytes
+ * are copied once, from the socket buffer into the buffer the log writes.
+ * All messages of one command are queued together and become durable in
+ * the same group commit; the tagged OK comes after it.
+ */
+#include <string.h>
+
+#include "common/limits.h"
+#include "common/util.h"
+#include "server/imap/command.h"
+#include "server/imap/flags.h"
+#include "server/imap/imap_date.h"
+#include "server/imap/select.h"
+#include "storage/store.h"
+
+char *append_literal_alloc(uint64_t len, void **owner_r)
+{
+	struct store_msgbuf *mb = store_msgbuf_alloc((size_t)len);
+	*owner_r = mb;
+	return store_msgbuf_data(mb);
+}
+
+void append_literal_free(void *owner)
+{
+	struct store_msgbuf *mb = owner;
+	store_msgbuf_free(&mb);
+}
+
+struct append_ctx;
+
+struct append_msg {
+	struct store_append rq;
+	struct store_rcpt rcpt;
+	struct imap_flag_list flags;
+	size_t *kw_lens;
+	struct append_ctx *ctx;
+};
+
+struct append_ctx {
+	struct imap_cmd *cmd;
+	struct append_msg *msgs;
+	unsigned n;
+	unsigned pending;
+	uint32_t uidvalidity;
+};
+
+static void append_reply(struct append_ctx *a)
+{
+	struct imap_cmd *cmd = a->cmd;
+	enum rm_err err = RM_OK;
+	for (unsigned i = 0; i < a->n && err == RM_OK; i++) {
+		err = a->msgs[i].rq.req.err;
+		if (err == RM_OK)
+			err = a->msgs[i].rcpt.err;
+	}
+	if (err == RM_ERR_NOTFOUND) {
+		imap_cmd_reply(cmd, "NO", "[TRYCREATE] Mailbox vanished");
+	} else if (err == RM_ERR_LIMIT) {
+		imap_cmd_reply(cmd, "NO", "[LIMIT] Mailbox is full (UIDs or keywords exhausted)");
+	} else if (err == RM_ERR_QUOTA) {
+		imap_cmd_reply(cmd, "NO", "[OVERQUOTA] Quota exceeded");
+	} else if (err != RM_OK) {
+		imap_cmd_reply(cmd, "NO", "[SERVERBUG] Message not stored: %s", rm_err_str(err));
+	} else {
+		/* APPENDUID with the UIDs in order (RFC 4315 §3; a uid-set for
+		 * MULTIAPPEND, RFC 3502 §6.3.11). */
+		struct rm_buf set = { 0 };
+		for (unsigned i = 0; i < a->n; i++) {
+			uint32_t u = a->msgs[i].rcpt.uid;
+			unsigned j = i;
+			while (j + 1 < a->n && a->msgs[j + 1].rcpt.uid == a->msgs[j].rcpt.uid + 1)
+				j++;
+			if (set.len)
+				rm_buf_putc(&set, ',');
+			rm_buf_put_u64(&set, u);
+			if (j > i) {
+				rm_buf_putc(&set, ':');
+				rm_buf_put_u64(&set, a->msgs[j].rcpt.uid);
+			}
+			i = j;
+		}
+		imap_cmd_reply(cmd, "OK", "[APPENDUID %u %s] APPEND completed", a->uidvalidity,
+			       rm_buf_cstr(&set));
+		rm_buf_free(&set);
+	}
+	imap_cmd_async_end(cmd);
+}
+
+static void append_done(struct store_req *req)
+{
+	struct append_msg *m = RM_CONTAINER_OF(req, struct append_msg, rq.req);
+	struct append_ctx *a = m->ctx;
+	if (--a->pending == 0)
+		append_reply(a);
+}
+
+/* One message: [SP flag-list] [SP date-time] SP (literal / literal8 /
+ * "UTF8" SP "(" literal8 ")"). */
+static bool parse_message(struct imap_cmd *cmd, struct append_msg *m)
+{
+	struct imap_parser *p = &cmd->p;
+	if (!imap_parse_sp(p))
+		return false;
+	if (imap_parse_peek(p) == '(') {
+		if (!flags_parse_list(p, &m->flags) || !imap_parse_sp(p))
+			return false;
+	}
+	if (imap_parse_peek(p) == '"') {
+		int zone;
+		if (!imap_parse_datetime(p, &m->rcpt.internal_date_s, &zone) || !imap_parse_sp(p))
+			return false;
+		if (m->rcpt.internal_date_s <= 0)
+			return imap_parse_fail(p, "Date before 1970 not supported");
+	}
+	bool utf8_form = false;
+	if (imap_parse_peek(p) == 'U' || imap_parse_peek(p) == 'u') {
+		struct imap_str w;
+		if (!imap_parse_atom(p, &w) || !imap_str_eq(&w, "UTF8") || !imap_parse_sp(p) ||
+		    !imap_parse_lparen(p))
+			return imap_parse_fail(p, "Expected a message literal");
+		utf8_form = true;
+	}
+	struct imap_str lit;
+	if (!imap_parse_string(p, &lit))
+		return false;
+	if (lit.kind != IMAP_STR_LITERAL)
+		return imap_parse_fail(p, "The message must be a literal");
+	if (utf8_form && (!lit.lit->binary || !imap_parse_rparen(p)))
+		return imap_parse_fail(p, "UTF8 needs a literal8 in parentheses");
+	/* RFC 3501 §4.3: NUL is not allowed in a plain literal; literal8
+	 * (BINARY) may carry it. */
+	if (lit.lit->has_nul && !lit.lit->binary)
+		return imap_parse_fail(p, "NUL in message literal (use literal8)");
+	m->rq.msg = lit.lit->owner;
+	lit.lit->stolen = true;
+	return true;
+}
+
+/* Frees the message buffers taken from the framer when the command fails
+ * before they reach the store. */
+static void append_release(struct append_ctx *a)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		if (a->msgs[i].rq.msg)
+			store_msgbuf_free(&a->msgs[i].rq.msg);
+}
+
+void cmd_append(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	struct imap_parser *p = &cmd->p;
+	struct imap_str mbox;
+	if (!imap_parse_sp(p) || !imap_parse_astring(p, &mbox))
+		return;
+	struct append_ctx *a = rm_arena_alloc(&s->arena, sizeof(*a));
+	memset(a, 0, sizeof(*a));
+	a->cmd = cmd;
+	unsigned cap = 4;
+	a->msgs = rm_arena_alloc(&s->arena, cap * sizeof(*a->msgs));
+	do {
+		if (a->n == RM_MULTIAPPEND_MAX) {
+			imap_parse_fail(p, "Too many messages in one APPEND");
+			append_release(a);
+			return;
+		}
+		if (a->n == cap) {
+			struct append_msg *nm = rm_arena_alloc(&s->arena, cap * 2 * sizeof(*nm));
+			memcpy(nm, a->msgs, cap * sizeof(*nm));
+			a->msgs = nm;
+			cap *= 2;
+		}
+		struct append_msg *m = &a->msgs[a->n];
+		memset(m, 0, sizeof(*m));
+		if (!parse_message(cmd, m)) {
+			append_release(a);
+			return;
+		}
+		a->n++;
+	} while (!imap_parse_at_end(p));
+	struct rm_buf name = { 0 };
+	if (!imap_mailbox_arg(cmd, &mbox, &name)) {
+		append_release(a);
+		rm_buf_free(&name);
+		return;
+	}
+	struct store_view *v;
+	struct store_mailbox mb;
+	enum rm_err err = store_view_begin(session_part(s), &v);
+	if (err == RM_OK) {
+		err = store_view_mailbox(v, s->user_id, name.data, name.len, &mb);
+		store_view_end(&v);
+	}
+	rm_buf_free(&name);
+	if (err != RM_OK) {
+		append_release(a);
+		if (err == RM_ERR_NOTFOUND)
+			imap_cmd_reply(cmd, "NO", "[TRYCREATE] No such mailbox");
+		else
+			imap_cmd_reply(cmd, "NO", "[SERVERBUG] Mailbox cannot be opened now");
+		return;
+	}
+	a->uidvalidity = mb.uidvalidity;
+	imap_cmd_async_begin(cmd);
+	a->pending = a->n;
+	for (unsigned i = 0; i < a->n; i++) {
+		struct append_msg *m = &a->msgs[i];
+		m->ctx = a;
+		m->rcpt.user_id = s->user_id;
+		m->rcpt.mailbox_id = mb.id;
+		m->rcpt.flags = m->flags.sys;
+		if (m->flags.nkeywords) {
+			m->kw_lens = rm_arena_alloc(&s->arena, m->flags.nkeywords * sizeof(size_t));
+			for (unsigned k = 0; k < m->flags.nkeywords; k++)
+				m->kw_lens[k] = strlen(m->flags.keywords[k]);
+			m->rcpt.keywords = m->flags.keywords;
+			m->rcpt.keyword_lens = m->kw_lens;
+			m->rcpt.nkeywords = m->flags.nkeywords;
+		}
+		m->rq.req.done = append_done;
+		m->rq.rcpts = &m->rcpt;
+		m->rq.nrcpts = 1;
+		/* store_append takes the buffer. */
+		store_append(session_part(s), &m->rq);
+	}
+}
