@@ -190,6 +190,22 @@ enum rm_err meta_iter_users(struct meta_txn *t, struct meta_iter **r);
 int meta_iter_user(struct meta_iter *it, struct store_user *u);
 void meta_iter_free(struct meta_iter **it);
 
+/* ---- consistency (meta_verify.c) ------------------------------------------ */
+
+struct meta_verify_stats {
+	uint64_t users;
+	uint64_t mailboxes;
+	uint64_t messages;
+	uint64_t blobs;
+	uint64_t errors;          /* each one logged (event=verify_index) */
+};
+
+/** Checks the index against itself: mailbox and user counters against the
+ * messages, each message's MODSEQ entry, UIDs below UIDNEXT, blob reference
+ * counts against the messages using them.  RM_OK even when errors were
+ * found (see st->errors); RM_ERR_IO when LMDB failed. */
+enum rm_err meta_verify(struct meta_txn *t, struct meta_verify_stats *st);
+
 /* ---- whole-index views (meta_dump.c) ------------------------------------ */
 
 /** Appends every key and value of every database, in order, to out (a

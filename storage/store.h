@@ -116,6 +116,24 @@ struct store_replay_stats {
 	bool rebuilt;              /* the index was rebuilt from scratch */
 };
 enum rm_err store_part_reindex(struct part *part, struct store_replay_stats *r);
+struct store_verify_stats {
+	uint64_t segments;
+	uint64_t records;          /* records whose checksum verified */
+	uint64_t corrupt_regions;  /* each logged with segment and offset */
+	uint64_t corrupt_bytes;
+	uint64_t users;
+	uint64_t mailboxes;
+	uint64_t messages;
+	uint64_t blobs;
+	uint64_t blob_errors;      /* index pointers not leading to their record */
+	uint64_t index_errors;     /* counters, MODSEQ entries, reference counts */
+};
+/** Checks every record's checksum in every segment, that every blob the
+ * index knows points at its BLOB record (segment, generation, offset, LSN,
+ * size), and the index's own consistency.  Offline partitions only.
+ * RM_OK when the checks ran (look at the counters), RM_ERR_PERM online,
+ * RM_ERR_IO. */
+enum rm_err store_part_verify(struct part *part, struct store_verify_stats *r);
 /** What the last open's recovery did. */
 void store_part_recovery(const struct part *part, struct store_replay_stats *r);
 

@@ -152,6 +152,9 @@ static void test_offline(struct tenv *e, uint64_t u)
 	struct compact_stats st2;
 	CHECK_OK(compact_part_offline(e->part, 100, &st2));
 	CHECK(st2.segments_rewritten == 0);
+	struct store_verify_stats vs;
+	CHECK_OK(store_part_verify(e->part, &vs));
+	CHECK(vs.corrupt_regions == 0 && vs.blob_errors == 0 && vs.index_errors == 0 && vs.blobs > 0);
 	/* Rebuilt from the compacted log == live. */
 	struct rm_buf live = {0}, rebuilt = {0};
 	t_dump(e, &live);

@@ -502,6 +502,11 @@ int main(void)
 	CHECK(st.rebuilt && st.corrupt_regions == 0 && st.rejected == 0 && st.applied > 0);
 	t_dump(&e, &rebuilt);
 	CHECK(live.len == rebuilt.len && memcmp(live.data, rebuilt.data, live.len) == 0);
+	/* `ringmail verify` finds nothing wrong. */
+	struct store_verify_stats vs;
+	CHECK_OK(store_part_verify(e.part, &vs));
+	CHECK(vs.corrupt_regions == 0 && vs.blob_errors == 0 && vs.index_errors == 0);
+	CHECK(vs.users == USERS && vs.messages > 0 && vs.records > vs.messages);
 	t_close(&e);
 	t_open(&e, true);
 	compare(&e, true);

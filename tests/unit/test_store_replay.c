@@ -209,6 +209,11 @@ static void test_middle_corruption(struct tenv *e)
 	struct store_replay_stats st;
 	CHECK_OK(store_part_reindex(e->part, &st));
 	CHECK(st.corrupt_regions == 1 && st.rejected == 0);
+	/* verify names the damage: the record, and the message left without
+	 * its bytes. */
+	struct store_verify_stats vs;
+	CHECK_OK(store_part_verify(e->part, &vs));
+	CHECK(vs.corrupt_regions == 1 && vs.index_errors == 1 && vs.blob_errors == 0);
 	t_close(e);
 	t_open(e, true);
 	CHECK(t_read(e, m.blob_lsn, 0, sizeof(buf), buf) == -1);
@@ -223,6 +228,8 @@ int main(void)
 	t_init(&e, 1, 512);           /* small segments: several of them */
 	populate(&e, 10);
 	CHECK(e.part->seg_no > 2);
+	struct store_verify_stats vs;
+	CHECK(store_part_verify(e.part, &vs) == RM_ERR_PERM);
 	test_idempotent(&e);
 	test_process_crash(&e);
 	test_machine_crash(&e);
