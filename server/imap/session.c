@@ -102,6 +102,7 @@ static void session_finish_command(struct imap_session *s)
 	cmd->active = false;
 	cmd->on_line = NULL;
 	cmd->on_abort = NULL;
+	cmd->on_drained = NULL;
 	frame_reset(&s->fr, false);
 	rm_arena_fini(&s->arena);
 	if (s->bye_pending && s->state != IMAP_ST_LOGOUT)
@@ -255,6 +256,10 @@ static size_t imap_input(struct conn *c, const char *data, size_t len)
 static void imap_drained(struct conn *c)
 {
 	struct imap_session *s = c->proto_state;
+	if (s->cmd.active && s->cmd.on_drained) {
+		s->cmd.on_drained(&s->cmd);
+		return;
+	}
 	if (s->waiting_drain) {
 		s->waiting_drain = false;
 		conn_input_resume(c);

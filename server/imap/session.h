@@ -59,6 +59,9 @@ struct imap_cmd {
 	/* The connection closed while the command waits: release what the
 	 * command holds.  The completion that follows must not reply. */
 	void (*on_abort)(struct imap_cmd *cmd);
+	/* Output fell under the soft limit after conn_wait_drain() (FETCH
+	 * streaming a large result). */
+	void (*on_drained)(struct imap_cmd *cmd);
 	void *ctx;             /* handler state, in the arena */
 	uint64_t start_ms;
 };

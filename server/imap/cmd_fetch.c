@@ -1,0 +1,302 @@
+/*
+ * FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.9).
+ *
+ * The messages are handled in batches: the index entries and cache blobs of
+ * up to FETCH_BATCH messages are copied out of one short read view; the
+ * message bytes the items need are read through io_uring, all of a batch at
+ * once; then the batch's responses are written in order.  Between batches
+ * the command waits while the connection's queued output is over its soft
+ * limit, so a FETCH of a whole large mailbox streams with bounded memory.
+ * ENVELOPE, BODYSTRUCTURE and HEADER.FIELDS ranges come from the cache
+ * built at delivery: only the bytes an item shows are read.
+ *
+ * A body item without .PEEK sets \Seen first (one STORE in the store, before
+ * anything is read), and the responses then carry the new FLAGS.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/limits.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "index/mime.h"
+#include "server/imap/command.h"
+#include "server/imap/fetch_parse.h"
+#include "server/imap/fetch_write.h"
+#include "server/imap/select.h"
+#include "server/imap/view.h"
+#include "storage/store.h"
+
+#define FETCH_BATCH 32u
+/* Message bytes held by one batch; a larger message forms a batch alone. */
+#define FETCH_BATCH_BYTES (8u * 1024 * 1024)
+
+struct fetch_ctx {
+	struct imap_cmd *cmd;
+	struct fetch_req req;
+	uint32_t *uids;
+	unsigned n;
+	unsigned next;                /* index of the next UID to load */
+	struct fetch_msg batch[FETCH_BATCH];
+	unsigned bn;
+	unsigned reads;               /* in flight */
+	bool expunged;                /* some messages vanished: EXPUNGEISSUED */
+	bool failed_cte;              /* BINARY of an unknown encoding */
+	bool io_error;
+	struct store_flags seen;      /* the implicit \Seen */
+	struct store_flag_result *seen_res;
+};
+
+static void fetch_continue(struct fetch_ctx *f);
+
+static void batch_free(struct fetch_ctx *f)
+{
+	for (unsigned i = 0; i < f->bn; i++) {
+		free(f->batch[i].kw);
+		free(f->batch[i].cache);
+		free(f->batch[i].body);
+	}
+	f->bn = 0;
+}
+
+static void fetch_finish(struct fetch_ctx *f)
+{
+	struct imap_cmd *cmd = f->cmd;
+	batch_free(f);
+	if (f->failed_cte)
+		imap_cmd_reply(cmd, "NO", "[UNKNOWN-CTE] Cannot decode a part's transfer encoding");
+	else if (f->io_error)
+		imap_cmd_reply(cmd, "NO", "[SERVERBUG] Some messages could not be read");
+	else if (f->expunged)
+		imap_cmd_reply(cmd, "NO", "[EXPUNGEISSUED] Some messages were expunged meanwhile");
+	else
+		imap_cmd_reply(cmd, "OK", "%sFETCH completed", cmd->uid ? "UID " : "");
+	imap_cmd_async_end(cmd);
+}
+
+static bool seen_was_set(const struct fetch_ctx *f, uint32_t uid)
+{
+	if (!f->seen_res)
+		return false;
+	/* uids are ascending and the flags request used the same array. */
+	size_t lo = 0, hi = f->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (f->uids[mid] < uid)
+			lo = mid + 1;
+		else if (f->uids[mid] > uid)
+			hi = mid;
+		else
+			return f->seen_res[mid].status == STORE_FLAG_CHANGED;
+	}
+	return false;
+}
+
+/* Copies the next batch's entries out of the index; returns the number of
+ * reads to wait for. */
+static void batch_load(struct fetch_ctx *f)
+{
+	struct imap_session *s = f->cmd->s;
+	struct imap_view *view = s->view;
+	struct store_view *v;
+	f->bn = 0;
+	if (store_view_begin(session_part(s), &v) != RM_OK) {
+		f->io_error = true;
+		f->next = f->n;
+		return;
+	}
+	bool need_cache = false;
+	for (unsigned i = 0; i < f->req.n; i++)
+		need_cache |= f->req.items[i].kind >= FI_ENVELOPE &&
+			      f->req.items[i].kind <= FI_BINARY_SIZE;
+	size_t bytes = 0;
+	while (f->next < f->n && f->bn < FETCH_BATCH && (f->bn == 0 || bytes < FETCH_BATCH_BYTES)) {
+		uint32_t uid = f->uids[f->next++];
+		struct fetch_msg *m = &f->batch[f->bn];
+		memset(m, 0, sizeof(*m));
+		m->ctx = f;
+		m->uid = uid;
+		m->seq = view_seq(view, uid);
+		if (store_view_msg(v, view->mailbox_id, uid, &m->meta) != RM_OK) {
+			m->gone = true;
+			f->expunged = true;
+			f->bn++;
+			continue;
+		}
+		m->recent = view_is_recent(view, uid);
+		m->seen_set = seen_was_set(f, uid);
+		if (m->meta.nkeywords) {
+			m->kw = rm_malloc(2u * m->meta.nkeywords);
+			memcpy(m->kw, m->meta.keywords_le, 2u * m->meta.nkeywords);
+			m->meta.keywords_le = m->kw;
+		}
+		const void *cache;
+		size_t clen;
+		if (need_cache && store_view_cache(v, m->meta.blob_lsn, &cache, &clen) == RM_OK &&
+		    cache && clen) {
+			m->cache = rm_malloc(clen);
+			memcpy(m->cache, cache, clen);
+			m->cache_len = clen;
+		}
+		if (f->req.needs_body || (need_cache && !m->cache)) {
+			size_t off, len;
+			if (fetch_range(&f->req, m, &off, &len) && len) {
+				m->need_read = true;
+				m->want_off = off;
+				m->want_len = len;
+				bytes += len;
+			}
+		}
+		f->bn++;
+	}
+	store_view_end(&v);
+}
+
+static void batch_write(struct fetch_ctx *f)
+{
+	struct imap_cmd *cmd = f->cmd;
+	struct imap_session *s = cmd->s;
+	struct store_view *v;
+	if (imap_cmd_dead(cmd) || store_view_begin(session_part(s), &v) != RM_OK) {
+		batch_free(f);
+		return;
+	}
+	struct rm_buf *out = imap_out(s);
+	for (unsigned i = 0; i < f->bn; i++) {
+		struct fetch_msg *m = &f->batch[i];
+		if (m->gone || !m->seq)
+			continue;
+		if (!m->cache && m->body && m->body_off == 0 && m->body_len == m->meta.size_bytes) {
+			/* No cache entry (stored before the parser existed): parse
+			 * now, from the bytes just read. */
+			struct rm_buf c = { 0 };
+			if (mime_parse(m->body, m->body_len, &c) == RM_OK) {
+				m->cache = c.data;
+				m->cache_len = c.len;
+			} else {
+				rm_buf_free(&c);
+			}
+		}
+		if (!fetch_write(s, v, &f->req, cmd->uid, m, out))
+			f->failed_cte = true;
+	}
+	store_view_end(&v);
+	conn_mark_dirty(s->c);
+	batch_free(f);
+}
+
+static void read_done(struct store_read *rd, enum rm_err err, size_t got)
+{
+	struct fetch_msg *m = RM_CONTAINER_OF(rd, struct fetch_msg, rd);
+	struct fetch_ctx *f = m->ctx;
+	if (err == RM_ERR_NOTFOUND) {
+		m->gone = true;
+		f->expunged = true;
+	} else if (err != RM_OK) {
+		rm_log(RM_LOG_ERROR, "fetch_read_failed", "session=%llu uid=%u err=%s",
+		       (unsigned long long)f->cmd->s->c->id, m->uid, rm_err_str(err));
+		m->gone = true;
+		f->io_error = true;
+	} else {
+		m->body_len = got;
+	}
+	if (--f->reads == 0) {
+		batch_write(f);
+		fetch_continue(f);
+	}
+}
+
+static void fetch_drained(struct imap_cmd *cmd)
+{
+	cmd->on_drained = NULL;
+	fetch_continue(cmd->ctx);
+}
+
+/* Runs batches until one waits for reads or for the socket, or all are
+ * done. */
+static void fetch_continue(struct fetch_ctx *f)
+{
+	struct imap_cmd *cmd = f->cmd;
+	for (;;) {
+		if (imap_cmd_dead(cmd) || f->next >= f->n || f->failed_cte) {
+			fetch_finish(f);
+			return;
+		}
+		if (conn_wait_drain(cmd->s->c)) {
+			cmd->on_drained = fetch_drained;
+			return;
+		}
+		batch_load(f);
+		for (unsigned i = 0; i < f->bn; i++) {
+			struct fetch_msg *m = &f->batch[i];
+			if (!m->need_read)
+				continue;
+			m->body = rm_malloc(m->want_len ? m->want_len : 1);
+			m->body_off = m->want_off;
+			f->reads++;
+		}
+		if (f->reads == 0) {
+			batch_write(f);
+			continue;
+		}
+		/* Issue after counting: an offline read completes inline. */
+		for (unsigned i = 0; i < f->bn; i++) {
+			struct fetch_msg *m = &f->batch[i];
+			if (m->need_read)
+				store_read_msg(session_part(cmd->s), m->meta.blob_lsn, m->want_off,
+					       m->want_len, m->body, &m->rd, read_done);
+		}
+		return;
+	}
+}
+
+static void seen_done(struct store_req *req)
+{
+	struct fetch_ctx *f = RM_CONTAINER_OF(req, struct fetch_ctx, seen.req);
+	/* This FETCH reports the new flags itself; the view must not report
+	 * them again. */
+	if (req->err == RM_OK && f->cmd->s->view) {
+		for (unsigned i = 0; i < f->n; i++)
+			if (f->seen_res[i].status == STORE_FLAG_CHANGED)
+				view_silent_add(f->cmd->s->view, f->uids[i], f->seen_res[i].modseq);
+	} else {
+		f->seen_res = NULL;
+	}
+	fetch_continue(f);
+}
+
+void cmd_fetch(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	struct imap_parser *p = &cmd->p;
+	struct seqset set;
+	struct fetch_ctx *f = rm_arena_alloc(&s->arena, sizeof(*f));
+	memset(f, 0, sizeof(*f));
+	f->cmd = cmd;
+	cmd->ctx = f;
+	if (!imap_parse_sp(p) || !seqset_parse(p, true, &set) || !fetch_parse(p, &f->req))
+		return;
+	if (f->req.vanished) {
+		imap_cmd_reply(cmd, "BAD", "VANISHED needs QRESYNC and UID FETCH with CHANGEDSINCE");
+		return;
+	}
+	if (f->req.changedsince || f->req.has_modseq)
+		s->enabled |= IMAP_EN_CONDSTORE;
+	if (!select_set_uids(cmd, &set, cmd->uid, &f->uids, &f->n))
+		return;
+	imap_cmd_async_begin(cmd);
+	if (f->req.sets_seen && !s->view->readonly && f->n) {
+		f->seen_res = rm_arena_alloc(&s->arena, f->n * sizeof(*f->seen_res));
+		f->seen.req.done = seen_done;
+		f->seen.user_id = s->user_id;
+		f->seen.mailbox_id = s->view->mailbox_id;
+		f->seen.uids = f->uids;
+		f->seen.nuids = f->n;
+		f->seen.mode = STORE_FLAGS_ADD;
+		f->seen.flags = STORE_F_SEEN;
+		f->seen.results = f->seen_res;
+		store_flags(session_part(s), &f->seen);
+		return;
+	}
+	fetch_continue(f);
+}
