@@ -5,15 +5,44 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "index/mime.h"
+#include "storage/store.h"
 
 static const struct cli_command commands[] = {
-	{ "init", cli_init, "[-p PARTITIONS]", "create the data directory (partitions fixed for good)" },
+	{ "init", cli_init, "[-p PARTITIONS]", "create the data directory (partitions fixed for good)",
+	  0 },
 	{ "user add", cli_user_add, "[-s SCHEME] LOGIN [PASSWORD]",
-	  "add a user to the passwd-file (password from stdin when omitted; default scheme ARGON2ID)" },
-	{ "user del", cli_user_del, "LOGIN", "remove a user from the passwd-file" },
-	{ "user passwd", cli_user_passwd, "[-s SCHEME] LOGIN [PASSWORD]", "change a password" },
-	{ "user list", cli_user_list, "", "list the users of the passwd-file" },
+	  "add a user to the passwd-file (password from stdin when omitted; default scheme ARGON2ID)", 0 },
+	{ "user del", cli_user_del, "LOGIN", "remove a user from the passwd-file", 0 },
+	{ "user passwd", cli_user_passwd, "[-s SCHEME] LOGIN [PASSWORD]", "change a password", 0 },
+	{ "user list", cli_user_list, "", "list the users of the passwd-file", 0 },
+	{ "verify", cli_verify, "[-P PARTITION] [-q]",
+	  "check every log record's checksum and every index entry; exit 1 on problems",
+	  CLI_F_STORE },
+	{ "reindex", cli_reindex, "[-P PARTITION] [-q]", "rebuild the LMDB index from the log",
+	  CLI_F_STORE },
+	{ "compact", cli_compact, "[-P PARTITION] [-l LIVE_PERCENT] [-q]",
+	  "rewrite sealed segments whose live bytes are under LIVE_PERCENT (default 50)",
+	  CLI_F_STORE },
+	{ "stats", cli_stats, "[-P PARTITION] [-q]", "sizes and counts per partition", CLI_F_STORE },
 };
+
+/* Prepares what the command's flags ask for, runs it, cleans up. */
+static int run(const struct cli_command *cmd, struct cli_ctx *ctx)
+{
+	if (cmd->flags & CLI_F_STORE) {
+		/* Replayed messages get the same MIME cache as live ones. */
+		store_set_cache_builder(mime_parse);
+		enum rm_err err = store_open(ctx->data_dir, NULL, &ctx->store);
+		if (err == RM_ERR_BUSY)
+			return cli_fail("%s is in use (is ringmaild running?)", ctx->data_dir);
+		if (err)
+			return cli_fail("cannot open %s: %s", ctx->data_dir, rm_err_str(err));
+	}
+	int rc = cmd->fn(ctx);
+	store_close(&ctx->store);
+	return rc;
+}
 
 int cli_fail(const char *fmt, ...)
 {
@@ -75,7 +104,7 @@ int main(int argc, char **argv)
 			continue;
 		ctx.argc = nrest - used;
 		ctx.argv = rest + used;
-		return commands[k].fn(&ctx);
+		return run(&commands[k], &ctx);
 	}
 	usage();
 	return 2;

@@ -211,7 +211,14 @@ enum rm_err meta_verify(struct meta_txn *t, struct meta_verify_stats *st);
 /** Appends every key and value of every database, in order, to out (a
  * canonical image: two indexes are equal iff their dumps are). */
 enum rm_err meta_dump(struct meta_txn *t, struct rm_buf *out);
-/** Entry counts per database, "name=count ..." appended to out. */
-enum rm_err meta_stat(struct meta_txn *t, struct rm_buf *out);
+struct meta_counts {
+	uint64_t users;
+	uint64_t mailboxes;
+	uint64_t messages;
+	uint64_t blobs;
+	uint64_t segments;
+};
+/** Entry counts of the main databases (LMDB keeps them: O(1)). */
+enum rm_err meta_counts(struct meta_txn *t, struct meta_counts *r);
 
 #endif

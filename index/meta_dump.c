@@ -1,5 +1,5 @@
-/* Whole-index views: a canonical dump (rebuilt == live tests, `ringmail
- * verify`) and per-database entry counts (`ringmail stats`). */
+/* Whole-index views: a canonical dump (the rebuilt == live tests) and
+ * entry counts (`ringmail stats`). */
 #include "common/util.h"
 #include "index/meta_db.h"
 
@@ -27,14 +27,24 @@ enum rm_err meta_dump(struct meta_txn *t, struct rm_buf *out)
 	return RM_OK;
 }
 
-enum rm_err meta_stat(struct meta_txn *t, struct rm_buf *out)
+static enum rm_err entries(struct meta_txn *t, enum meta_db db, uint64_t *r)
 {
-	for (int i = 0; i < META_DB__COUNT; i++) {
-		MDB_stat st;
-		int rc = mdb_stat(t->txn, t->m->dbi[i], &st);
-		if (rc)
-			return meta_db_err(rc, "stat");
-		rm_buf_printf(out, "%s%s=%zu", i ? " " : "", meta_db_names[i], st.ms_entries);
-	}
-	return RM_OK;
+	MDB_stat st;
+	int rc = mdb_stat(t->txn, t->m->dbi[db], &st);
+	*r = rc ? 0 : st.ms_entries;
+	return rc ? meta_db_err(rc, "stat") : RM_OK;
+}
+
+enum rm_err meta_counts(struct meta_txn *t, struct meta_counts *r)
+{
+	enum rm_err err = entries(t, META_DB_USERS, &r->users);
+	if (err == RM_OK)
+		err = entries(t, META_DB_MBOXIDS, &r->mailboxes);
+	if (err == RM_OK)
+		err = entries(t, META_DB_MESSAGES, &r->messages);
+	if (err == RM_OK)
+		err = entries(t, META_DB_BLOBS, &r->blobs);
+	if (err == RM_OK)
+		err = entries(t, META_DB_SEGMENTS, &r->segments);
+	return err;
 }

@@ -134,6 +134,19 @@ struct store_verify_stats {
  * RM_OK when the checks ran (look at the counters), RM_ERR_PERM online,
  * RM_ERR_IO. */
 enum rm_err store_part_verify(struct part *part, struct store_verify_stats *r);
+struct store_part_stats {
+	uint64_t segments;
+	uint64_t log_bytes;        /* segment files on disk */
+	uint64_t live_bytes;       /* of which records still needed */
+	uint64_t index_bytes;      /* LMDB pages in use */
+	uint64_t applied_lsn;
+	uint64_t users;
+	uint64_t mailboxes;
+	uint64_t messages;
+	uint64_t blobs;            /* distinct stored message bodies */
+};
+/** Sizes and counts of a partition (any partition, online or offline). */
+enum rm_err store_part_stats(struct part *part, struct store_part_stats *r);
 /** What the last open's recovery did. */
 void store_part_recovery(const struct part *part, struct store_replay_stats *r);
 
