@@ -60,12 +60,11 @@
 #define RM_CONN_DEFAULT_MAX         200000u
 #define RM_CONN_PER_IP_DEFAULT_MAX  2000u
 /* Output queued for one connection: past SOFT the producer (FETCH) pauses
- * until the socket drains; past HARD (only unsolicited data can push it
- * there) the reader is too slow and is disconnected. */
+ * until the socket drains; past HARD plus one message (append_max_bytes:
+ * a FETCH of BODY[] cannot be split) the reader is too slow and is
+ * disconnected, as it is when nothing drains for output_stall_ms. */
 #define RM_OUTQ_SOFT_BYTES          (256u * 1024)
 #define RM_OUTQ_HARD_BYTES          (4u * 1024 * 1024)
-/* A connection whose queued output makes no progress this long is dropped. */
-#define RM_OUTQ_STALL_MS            (60u * 1000)
 /* Autologout (RFC 9051 §5.4: at least 30 minutes once authenticated). */
 #define RM_TIMEOUT_PREAUTH_DEFAULT_MS   (60u * 1000)
 #define RM_TIMEOUT_AUTH_DEFAULT_MS      (30u * 60 * 1000)

@@ -60,6 +60,8 @@ static const struct key keys[] = {
 	  "Autologout before authentication." },
 	{ "timeout_auth_ms", K_MS, NUM(timeout_auth_ms), "30m",
 	  "Autologout once authenticated, IDLE included (RFC 9051 5.4: at least 30 minutes)." },
+	{ "output_stall_ms", K_MS, NUM(output_stall_ms), "60s",
+	  "A connection whose queued output makes no progress this long is dropped (slow reader)." },
 	{ "auth_cache_ttl_ms", K_MS, NUM(auth_cache_ttl_ms), "5m",
 	  "How long a verified password stays cached (per worker); 0 = no cache." },
 	{ "literal_plus", K_BOOL, NUM(literal_plus), "yes",

@@ -44,6 +44,7 @@ struct rm_config {
 	uint64_t timeout_preauth_ms;
 	uint64_t timeout_auth_ms;
 	uint64_t auth_cache_ttl_ms;
+	uint64_t output_stall_ms;
 	bool literal_plus;             /* advertise LITERAL+ (else LITERAL-) */
 	int log_level;
 	char greeting_name[128];

@@ -239,7 +239,9 @@ void conn_flush(struct conn *c)
 	conn_queue_pending(c);
 	if (c->closing)
 		return;
-	if (c->out_bytes > RM_OUTQ_HARD_BYTES) {
+	/* One response may carry a whole message (up to append_max_bytes);
+	 * past that and the hard limit, output is piling up unread. */
+	if (c->out_bytes > RM_OUTQ_HARD_BYTES + c->w->srv->cfg.append_max_bytes) {
 		rm_log(RM_LOG_WARN, "slow_reader", "session=%llu queued_bytes=%llu",
 		       (unsigned long long)c->id, (unsigned long long)c->out_bytes);
 		conn_close(c, "slow_reader");
@@ -554,7 +556,7 @@ void conn_check_timeouts(struct worker *w, uint64_t now)
 	}
 	for (struct conn *c = w->busy, *next; c; c = next) {
 		next = c->busy_next;
-		if (c->sending && now - c->send_progress_ms > RM_OUTQ_STALL_MS) {
+		if (c->sending && now - c->send_progress_ms > cfg->output_stall_ms) {
 			rm_log(RM_LOG_INFO, "output_stalled", "session=%llu queued_bytes=%llu",
 			       (unsigned long long)c->id, (unsigned long long)c->out_bytes);
 			conn_close(c, "stalled");

@@ -16,6 +16,8 @@
 #include "server/imap/command.h"
 #include "server/imap/flags.h"
 #include "server/imap/imap_date.h"
+#include "server/imap/recent.h"
+#include "server/worker.h"
 #include "server/imap/select.h"
 #include "storage/store.h"
 
@@ -96,6 +98,9 @@ static void append_done(struct store_req *req)
 {
 	struct append_msg *m = RM_CONTAINER_OF(req, struct append_msg, rq.req);
 	struct append_ctx *a = m->ctx;
+	if (req->err == RM_OK && m->rcpt.err == RM_OK)
+		recent_arrived(a->cmd->s->c->w->recent,
+			       recent_key(a->cmd->s->partition, m->rcpt.mailbox_id), m->rcpt.uid);
 	if (--a->pending == 0)
 		append_reply(a);
 }

@@ -8,6 +8,8 @@
 
 #include "common/util.h"
 #include "server/imap/command.h"
+#include "server/imap/recent.h"
+#include "server/worker.h"
 #include "server/imap/select.h"
 #include "server/imap/view.h"
 #include "storage/store.h"
@@ -59,6 +61,13 @@ static void copy_done(struct store_req *req)
 	} else if (cc->rq.copied == 0) {
 		imap_cmd_reply(cmd, "OK", "%s completed (nothing to copy)", verb);
 	} else {
+		for (unsigned i = 0; i < cc->rq.nuids; i++)
+			if (cc->rq.new_uids[i]) {
+				recent_arrived(cmd->s->c->w->recent,
+					       recent_key(cmd->s->partition, cc->rq.dst_mailbox_id),
+					       cc->rq.new_uids[i]);
+				break;
+			}
 		struct rm_buf src = { 0 }, dst = { 0 };
 		write_uid_pairs(&cc->rq, &src, &dst);
 		if (cc->rq.move) {

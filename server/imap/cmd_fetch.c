@@ -68,7 +68,9 @@ static void fetch_finish(struct fetch_ctx *f)
 	else if (f->io_error)
 		imap_cmd_reply(cmd, "NO", "[SERVERBUG] Some messages could not be read");
 	else if (f->expunged)
-		imap_cmd_reply(cmd, "NO", "[EXPUNGEISSUED] Some messages were expunged meanwhile");
+		/* RFC 5530 EXPUNGEISSUED; OK, not NO: the rest was sent and
+		 * clients treat a NO on FETCH as a failure of all of it. */
+		imap_cmd_reply(cmd, "OK", "[EXPUNGEISSUED] Some messages were expunged meanwhile");
 	else
 		imap_cmd_reply(cmd, "OK", "%sFETCH completed", cmd->uid ? "UID " : "");
 	imap_cmd_async_end(cmd);

@@ -82,6 +82,11 @@ uint32_t recent_claim(struct recent_table *t, uint64_t mailbox_id, uint64_t uidn
 	return (uint32_t)RM_MIN(first, (uint64_t)UINT32_MAX);
 }
 
+void recent_arrived(struct recent_table *t, uint64_t key, uint32_t uid)
+{
+	entry(t, key, uid);
+}
+
 void recent_forget(struct recent_table *t, uint64_t mailbox_id)
 {
 	/* Deletion in open addressing: re-insert the rest of the cluster. */
@@ -103,7 +108,7 @@ void recent_forget(struct recent_table *t, uint64_t mailbox_id)
 uint32_t imap_recent_count(struct imap_session *s, const struct store_mailbox *mb)
 {
 	struct recent_table *t = s->c->w->recent;
-	struct recent_entry *e = slot(t, mb->id);
+	struct recent_entry *e = slot(t, recent_key(s->partition, mb->id));
 	/* Unknown mailbox: nothing arrived since we started watching it. */
 	if (!e->mailbox_id || mb->uidnext <= e->next_uid)
 		return 0;

@@ -19,13 +19,25 @@ struct store_mailbox;
 struct recent_table *recent_table_new(void);
 void recent_table_free(struct recent_table **t);
 
+/* Keys: mailbox ids are unique within a partition, and one worker owns
+ * several partitions; recent_key() combines both. */
+static inline uint64_t recent_key(unsigned partition, uint64_t mailbox_id)
+{
+	return (uint64_t)partition << 48 ^ mailbox_id;
+}
+
 /** Claims UIDs [first unclaimed, uidnext) of a mailbox for the caller and
  * returns the first claimed UID (== uidnext when nothing was left).  A
  * mailbox seen for the first time starts at uidnext: nothing is recent. */
-uint32_t recent_claim(struct recent_table *t, uint64_t mailbox_id, uint64_t uidnext);
+uint32_t recent_claim(struct recent_table *t, uint64_t key, uint64_t uidnext);
+
+/** Notes that uid arrived (APPEND, COPY, MOVE on this server): a mailbox not
+ * yet in the table starts there, so the next session to look gets it as
+ * \Recent. */
+void recent_arrived(struct recent_table *t, uint64_t key, uint32_t uid);
 
 /** Forgets a mailbox (deleted). */
-void recent_forget(struct recent_table *t, uint64_t mailbox_id);
+void recent_forget(struct recent_table *t, uint64_t key);
 
 /** \Recent count for STATUS: messages not yet claimed by any session. */
 uint32_t imap_recent_count(struct imap_session *s, const struct store_mailbox *mb);

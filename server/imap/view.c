@@ -41,7 +41,8 @@ static void recent_claim_upto(struct imap_session *s, uint64_t uidnext)
 	struct imap_view *view = s->view;
 	if (view->readonly)
 		return;
-	uint32_t first = recent_claim(s->c->w->recent, view->mailbox_id, uidnext);
+	uint32_t first = recent_claim(s->c->w->recent, recent_key(s->partition, view->mailbox_id),
+				      uidnext);
 	if ((uint64_t)first < uidnext)
 		recent_add(view, first, (uint32_t)(uidnext - 1));
 }
