@@ -66,33 +66,34 @@ static double uring_fdatasync_rate(const char *dir, double seconds)
 	char path[700];
 	snprintf(path, sizeof(path), "%s/uring-baseline", dir);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	struct io_uring ring;
-	if (fd < 0 || io_uring_queue_init(8, &ring, 0) != 0) {
+	struct rm_loop loop;          /* the engine's ring set-up */
+	if (fd < 0 || rm_loop_init(&loop, 8, 0) != 0) {
 		perror("uring baseline");
 		exit(1);
 	}
+	struct io_uring *ring = &loop.ring;
 	static char buf[4096];
 	memset(buf, 'y', sizeof(buf));
 	uint64_t n = 0;
 	double t0 = now_s(), t;
 	do {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 		io_uring_prep_write(sqe, fd, buf, sizeof(buf), n * sizeof(buf));
 		sqe->flags |= IOSQE_IO_LINK;
-		sqe = io_uring_get_sqe(&ring);
+		sqe = io_uring_get_sqe(ring);
 		io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
-		io_uring_submit_and_wait(&ring, 2);
+		io_uring_submit_and_wait(ring, 2);
 		for (int i = 0; i < 2; i++) {
 			struct io_uring_cqe *cqe;
-			if (io_uring_wait_cqe(&ring, &cqe) != 0 || cqe->res < 0) {
+			if (io_uring_wait_cqe(ring, &cqe) != 0 || cqe->res < 0) {
 				fprintf(stderr, "uring baseline failed\n");
 				exit(1);
 			}
-			io_uring_cqe_seen(&ring, cqe);
+			io_uring_cqe_seen(ring, cqe);
 		}
 		n++;
 	} while ((t = now_s()) - t0 < seconds);
-	io_uring_queue_exit(&ring);
+	rm_loop_fini(&loop);
 	close(fd);
 	unlink(path);
 	return (double)n / (t - t0);

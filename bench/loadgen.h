@@ -100,11 +100,11 @@ struct lg_sess {
 	char tag[16];
 	bool busy;                 /* a command is in flight */
 	bool greeted;
-	bool closing;              /* LOGOUT sent: the close is expected */
 	enum lg_kind kind;
 	uint64_t cmd_start_us;
 	uint64_t lit_sent_us;      /* when the last literal went out */
 	uint64_t connect_start_us;
+	uint64_t retry_at_us;      /* a failed connect is retried then (0: none) */
 	const char *lit;           /* literal waiting for "+" */
 	size_t lit_len;
 	/* workload state */
@@ -133,6 +133,7 @@ struct lg_run {
 	uint64_t stop_us;          /* no new operation after this */
 	uint64_t ops_started;      /* primary operations begun */
 	uint64_t ops_done;
+	unsigned retry_pending;    /* sessions waiting for retry_at_us */
 	bool stopping;
 	struct datagen_sizes *sizes;
 	void *wl_state;            /* workload-owned */
@@ -156,12 +157,13 @@ void lg_sess_cmd_literal(struct lg_sess *s, enum lg_kind kind, const char *prefi
 void lg_sess_send_raw(struct lg_sess *s, const char *text);
 /** LOGIN as the session's user. */
 void lg_sess_login(struct lg_sess *s);
-/** LOGOUT; the server's close that follows is expected. */
+/** LOGOUT; the server's close after its tagged OK is expected. */
 void lg_sess_logout(struct lg_sess *s);
 /** Closes the socket without a callback. */
 void lg_sess_close(struct lg_sess *s);
 /** Checks the in-flight command against the timeout; a late one is counted
- * as an error of its kind and the connection is dropped. */
+ * as an error of its kind and the connection is dropped.  Also reconnects a
+ * session whose retry time has come. */
 void lg_sess_check_timeout(struct lg_sess *s, uint64_t now_us);
 /** Formats the session's login name into out. */
 void lg_sess_username(const struct lg_sess *s, char *out, size_t cap);

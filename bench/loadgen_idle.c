@@ -248,6 +248,9 @@ static int lg_idle_drive(struct lg_run *run)
 	per_user = RM_MAX(per_user, 1u);
 	for (unsigned i = 0; i < run->sess_count; i++)
 		run->sess[i].user = run->cfg.user_first + i / per_user;
+	/* the baseline too after a settle: processes a previous workload left
+	 * (spare workers, caches being dropped) should be gone */
+	lg_idle_pump(run, run->cfg.idle_settle_ms);
 	if (run->cfg.server_pid_count)
 		lg_run_server_memory(run, &m.base_rss, &m.base_pss, &m.procs);
 	printf("idle: server baseline %u procs rss %.1f MB pss %.1f MB\n", m.procs,

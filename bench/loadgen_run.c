@@ -156,7 +156,7 @@ static void lg_run_loop(struct lg_run *run)
 	uint64_t hard_us = run->stop_us + (uint64_t)run->cfg.timeout_ms * 1000u + 2000000u;
 	if (run->cfg.duration_s <= 0)
 		hard_us = run->start_us + LG_RUN_MAX_S * 1000000ull;
-	while (run->eng.open_count > 0) {
+	while (run->eng.open_count > 0 || (run->retry_pending > 0 && !run->stopping)) {
 		if (lg_engine_poll(&run->eng, LG_RUN_TICK_MS) < 0)
 			break;
 		uint64_t now = lg_now_us();

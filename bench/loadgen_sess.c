@@ -11,6 +11,10 @@
 
 #include "common/util.h"
 
+/* A session that could not connect or got no greeting waits this long
+ * before trying again, so a server that is down is not hammered. */
+#define LG_RECONNECT_DELAY_MS 200u
+
 static struct lg_sess *lg_sess_of(struct lg_conn *c)
 {
 	return RM_CONTAINER_OF(c, struct lg_sess, conn);
@@ -19,6 +23,16 @@ static struct lg_sess *lg_sess_of(struct lg_conn *c)
 void lg_sess_username(const struct lg_sess *s, char *out, size_t cap)
 {
 	snprintf(out, cap, s->run->cfg.user_fmt, s->user);
+}
+
+/* Standard driver only (workloads with their own on_closed decide
+ * themselves): try again after LG_RECONNECT_DELAY_MS. */
+static void lg_sess_retry_later(struct lg_sess *s)
+{
+	if (s->run->wl->on_closed || s->retry_at_us != 0)
+		return;
+	s->retry_at_us = lg_now_us() + LG_RECONNECT_DELAY_MS * 1000u;
+	s->run->retry_pending++;
 }
 
 enum rm_err lg_sess_connect(struct lg_sess *s)
@@ -31,15 +45,16 @@ enum rm_err lg_sess_connect(struct lg_sess *s)
 	}
 	s->greeted = false;
 	s->busy = false;
-	s->closing = false;
 	s->selected = false;
 	s->lit = NULL;
 	s->phase = 0;
 	memset(&s->rd, 0, sizeof(s->rd));
 	s->connect_start_us = lg_now_us();
 	enum rm_err err = lg_conn_connect(&run->eng, &s->conn, &run->dst, src);
-	if (err != RM_OK)
+	if (err != RM_OK) {
 		run->stats.errors[LG_K_CONNECT]++;
+		lg_sess_retry_later(s);
+	}
 	return err;
 }
 
@@ -93,7 +108,6 @@ void lg_sess_login(struct lg_sess *s)
 
 void lg_sess_logout(struct lg_sess *s)
 {
-	s->closing = true;
 	lg_sess_cmd(s, LG_K_LOGOUT, "LOGOUT");
 }
 
@@ -106,7 +120,9 @@ void lg_sess_close(struct lg_sess *s)
 static void lg_sess_closed(struct lg_sess *s)
 {
 	struct lg_run *run = s->run;
-	if (s->busy && !(s->closing && s->kind == LG_K_LOGOUT))
+	/* A LOGOUT too must end with its tagged OK (RFC 9051 6.1.3) before the
+	 * server closes: a close while it is in flight is an error. */
+	if (s->busy)
 		run->stats.errors[s->kind]++;
 	else if (!s->greeted)
 		run->stats.errors[LG_K_CONNECT]++;
@@ -115,14 +131,26 @@ static void lg_sess_closed(struct lg_sess *s)
 		run->wl->on_closed(s);
 		return;
 	}
-	if (!lg_run_should_stop(run))
-		(void)lg_sess_connect(s);
+	if (lg_run_should_stop(run))
+		return;
+	if (!s->greeted) {
+		lg_sess_retry_later(s);
+		return;
+	}
+	(void)lg_sess_connect(s);
 }
 
 void lg_sess_check_timeout(struct lg_sess *s, uint64_t now_us)
 {
 	uint64_t limit_us = (uint64_t)s->run->cfg.timeout_ms * 1000u;
 	bool late;
+	if (s->retry_at_us != 0 && now_us >= s->retry_at_us) {
+		s->retry_at_us = 0;
+		s->run->retry_pending--;
+		if (!lg_run_should_stop(s->run))
+			(void)lg_sess_connect(s);
+		return;
+	}
 	if (s->conn.state == LG_CONN_CLOSED)
 		return;
 	if (!s->greeted)
