@@ -27,5 +27,10 @@ void imap_capability_write(const struct imap_session *s, struct rm_buf *out)
 		rm_buf_puts(out, " AUTH=SCRAM-SHA-256 SASL-IR");
 	}
 	rm_buf_puts(out, cfg->literal_plus ? " LITERAL+" : " LITERAL-");
-	rm_buf_puts(out, " ID ENABLE");
+	rm_buf_puts(out, " ID ENABLE IDLE");
+	if (s->state == IMAP_ST_NOTAUTH)
+		return;
+	/* After login: every extension of the mail store. */
+	rm_buf_puts(out, " UIDPLUS MOVE UNSELECT MULTIAPPEND BINARY UTF8=ACCEPT");
+	rm_buf_printf(out, " APPENDLIMIT=%llu", (unsigned long long)cfg->append_max_bytes);
 }

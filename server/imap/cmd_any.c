@@ -87,7 +87,8 @@ static const struct {
 	const char *name;
 	uint32_t bit;
 } enableable[] = {
-	{ NULL, 0 },
+	/* RFC 6855 §3: UTF-8 mailbox names and strings from now on. */
+	{ "UTF8=ACCEPT", IMAP_EN_UTF8 },
 };
 
 void cmd_enable(struct imap_cmd *cmd)
@@ -108,7 +109,7 @@ void cmd_enable(struct imap_cmd *cmd)
 			return;
 		}
 		for (size_t i = 0; i < RM_ARRAY_LEN(enableable); i++) {
-			if (!enableable[i].name || !imap_str_eq(&cap, enableable[i].name))
+			if (!imap_str_eq(&cap, enableable[i].name))
 				continue;
 			if (!(s->enabled & enableable[i].bit)) {
 				s->enabled |= enableable[i].bit;

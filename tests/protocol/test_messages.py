@@ -397,3 +397,31 @@ def test_fetch_many_messages_streams(server, user):
     assert len(r.untagged) == 300
     assert b"Greetings 299" in r.untagged[-1]
     c.close()
+
+
+def test_capabilities_after_login(server, user):
+    c = login(server, user)
+    r = c.ok("CAPABILITY")
+    caps = set(r.untagged[0].decode().split()[2:])
+    for cap in ("IMAP4rev1", "IDLE", "UIDPLUS", "MOVE", "UNSELECT", "MULTIAPPEND", "BINARY",
+                "UTF8=ACCEPT", "ENABLE", "ID", "LITERAL+"):
+        assert cap in caps, cap
+    assert "APPENDLIMIT=%d" % (64 * 1024 * 1024) in caps
+    assert not any(x.startswith("AUTH=") for x in caps) and "STARTTLS" not in caps
+    c.close()
+
+
+def test_enable_utf8_and_utf8_append(server, user):
+    c = login(server, user)
+    r = c.ok("ENABLE UTF8=ACCEPT")
+    assert r.untagged == [b"* ENABLED UTF8=ACCEPT"]
+    r = c.ok("ENABLE UTF8=ACCEPT X-UNKNOWN")
+    assert r.untagged == [b"* ENABLED"]   # already on; unknown ignored (RFC 5161)
+    msg = "Subject: caf\u00e9\r\n\r\n\u00e9t\u00e9\r\n".encode()
+    tag = c.next_tag()
+    c.send(("%s APPEND INBOX UTF8 (~{%d+}\r\n" % (tag, len(msg))).encode() + msg + b")\r\n")
+    assert c.read_response(tag).status == "OK"
+    c.ok("SELECT INBOX")
+    r = c.ok("FETCH 1 BODY.PEEK[]")
+    assert fetch_line(r, 1).endswith(msg + b")")
+    c.close()
