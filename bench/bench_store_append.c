@@ -4,6 +4,9 @@
  * to the fdatasync rate this machine sustains alone (measured first, in the
  * same directory): the ratio says how much group commit buys.
  *
+ * After each run the partition idles until its checkpoint (LMDB fsync and
+ * clean mark) has run, and that checkpoint's duration is printed.
+ *
  * Each appender keeps one APPEND in flight and submits the next from the
  * completion of the previous, like one IMAP client.  Everything runs on one
  * loop and one partition (one worker's share).
@@ -143,6 +146,7 @@ static void submit(struct appender *a)
 }
 
 static unsigned completed;
+static double checkpoint_ms;
 static void on_setup(struct store_req *req) { (void)req; completed++; }
 
 static void setup_user(struct bench *b, struct rm_loop *loop)
@@ -210,6 +214,16 @@ static struct result run(const char *base, unsigned appenders, size_t size, doub
 	b.stop = true;
 	while (b.inflight)
 		rm_loop_turn(&loop, store_part_expecting(b.part) ? 1 : 0);
+	/* Idle: the checkpoint (LMDB fsync + clean mark) follows. */
+	struct store_metrics m2;
+	double idle0 = now_s();
+	do {
+		usleep(10000);
+		rm_loop_turn(&loop, store_part_expecting(b.part) ? 1 : 0);
+		store_part_metrics(b.part, &m2);
+	} while (m2.checkpoints == m1.checkpoints && now_s() - idle0 < 10);
+	checkpoint_ms = m2.checkpoints > m1.checkpoints ?
+		(double)(m2.checkpoint_ns_total - m1.checkpoint_ns_total) / 1e6 : -1;
 	store_part_close(&b.part);
 	store_close(&s);
 	rm_loop_fini(&loop);
@@ -254,16 +268,17 @@ int main(int argc, char **argv)
 	printf("fdatasync alone (4 KiB pwrite + fdatasync, %s): %.0f/s\n", parent, baseline);
 	printf("the same through io_uring (write linked to fsync DATASYNC): %.0f/s\n",
 	       uring_fdatasync_rate(base, seconds));
-	printf("%-10s %-8s %12s %11s %14s %12s %16s\n", "appenders", "size", "appends/s", "fsyncs/s",
-	       "records/fsync", "ms/commit", "appends/fsync-rate");
+	printf("%-10s %-8s %12s %11s %14s %12s %16s %14s\n", "appenders", "size", "appends/s",
+	       "fsyncs/s", "records/fsync", "ms/commit", "appends/fsync-rate", "checkpoint_ms");
 	static const unsigned counts[] = { 1, 16, 256 };
 	static const size_t sizes[] = { 4096, 65536 };
 	for (size_t si = 0; si < 2; si++) {
 		for (size_t ci = 0; ci < 3; ci++) {
 			struct result r = run(base, counts[ci], sizes[si], seconds);
-			printf("%-10u %-8s %12.0f %11.0f %14.1f %12.2f %16.2f\n", counts[ci],
+			printf("%-10u %-8s %12.0f %11.0f %14.1f %12.2f %16.2f %14.1f\n", counts[ci],
 			       sizes[si] == 4096 ? "4KiB" : "64KiB", r.appends_per_s, r.fsyncs_per_s,
-			       r.records_per_fsync, r.fsync_ms, r.appends_per_s / baseline);
+			       r.records_per_fsync, r.fsync_ms, r.appends_per_s / baseline,
+			       checkpoint_ms);
 			fflush(stdout);
 		}
 	}

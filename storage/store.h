@@ -459,6 +459,7 @@ struct store_metrics {
 	uint64_t bytes;            /* log bytes written */
 	uint64_t fsync_ns_total;   /* submit to completion of write+fsync */
 	uint64_t checkpoints;
+	uint64_t checkpoint_ns_total;  /* LMDB fsync + clean mark, end to end */
 	uint64_t compactions;      /* segments rewritten */
 	uint64_t reads;
 	uint64_t read_bytes;

@@ -148,6 +148,7 @@ struct part {
 	unsigned ckpt_pending;
 	int ckpt_fail;
 	uint8_t ckpt_buf[64];
+	uint64_t ckpt_start_ns;
 	uint64_t last_commit_ms;
 
 	/* Reads (store_read.c). */

@@ -1,6 +1,8 @@
 /* The engine's request API end to end on one partition: users, mailboxes,
  * append/read, copy/move, flags (with UNCHANGEDSINCE), expunge and the
  * vanished history, renames, errors, watchers, group commit, reopen. */
+#include <fcntl.h>
+
 #include "tests/unit/test_store_util.h"
 
 static const char msg1[] = "From: a@example.org\r\nSubject: one\r\n\r\nbody one\r\n";
@@ -261,6 +263,40 @@ static void test_group_commit(struct tenv *e, uint64_t u)
 	CHECK(tw.calls == 1);
 }
 
+/* A failed write makes the partition read-only: that batch and every later
+ * request fail with RM_ERR_IO (the fsync is never retried), reads go on,
+ * and after a restart nothing of the failed batch is there. */
+static void test_write_failure(struct tenv *e, uint64_t u)
+{
+	uint64_t inbox = t_mbox_id(e, u, "INBOX");
+	struct store_mailbox before, after;
+	struct store_view *v;
+	CHECK_OK(store_view_begin(e->part, &v));
+	CHECK_OK(store_view_mailbox_by_id(v, inbox, &before));
+	store_view_end(&v);
+	int ro = open("/dev/null", O_RDONLY);
+	CHECK(ro >= 0 && dup2(ro, e->part->seg_fd) == e->part->seg_fd);
+	close(ro);
+	enum rm_err err;
+	t_append_kw(e, u, inbox, msg1, strlen(msg1), 0, NULL, 0, &err);
+	CHECK(err == RM_ERR_IO);
+	t_append_kw(e, u, inbox, msg1, strlen(msg1), 0, NULL, 0, &err);
+	CHECK(err == RM_ERR_IO);
+	struct store_metrics m;
+	store_part_metrics(e->part, &m);
+	CHECK(m.read_only);
+	struct store_msg msg;
+	char buf[128];
+	CHECK(t_msg(e, inbox, 2, &msg) && t_read(e, msg.blob_lsn, 0, sizeof(buf), buf) > 0);
+	t_close(e);
+	t_open(e, true);
+	CHECK_OK(store_view_begin(e->part, &v));
+	CHECK_OK(store_view_mailbox_by_id(v, inbox, &after));
+	store_view_end(&v);
+	CHECK(after.messages == before.messages && after.uidnext == before.uidnext);
+	CHECK(t_append(e, u, inbox, msg2) == before.uidnext);
+}
+
 int main(void)
 {
 	struct tenv e;
@@ -284,6 +320,7 @@ int main(void)
 	CHECK(t_read(&e, m.blob_lsn, 0, sizeof(buf), buf) == (long)strlen(msg2));
 	rm_buf_free(&a);
 	rm_buf_free(&b);
+	test_write_failure(&e, 1);
 	t_destroy(&e);
 	return 0;
 }
