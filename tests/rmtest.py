@@ -112,6 +112,7 @@ class Server:
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         self.log_file = open(self.log_path, "ab")
+        self.log_start = self.log_file.tell()
         self.proc = subprocess.Popen(args, stdout=self.log_file, stderr=self.log_file,
                                      cwd=self.workdir, env=env)
         if wait:
@@ -123,7 +124,7 @@ class Server:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("ringmaild exited %s:\n%s" % (self.proc.returncode, self.log()))
-            if "event=ready" in self.log():
+            if "event=ready" in self.log()[self.log_start:]:
                 return
             time.sleep(0.02)
         raise RuntimeError("ringmaild not ready:\n" + self.log())
