@@ -142,7 +142,7 @@ int server_worker_open(struct server *srv, struct worker *w)
 		}
 		struct store_replay_stats st;
 		store_part_recovery(w->parts[p], &st);
-		if (st.applied || st.corrupt_regions || st.truncated_bytes || st.rebuilt)
+		if (st.applied || st.corrupt_regions || st.truncated_bytes || (st.rebuilt && st.records))
 			rm_log(RM_LOG_INFO, "partition_recovered",
 			       "partition=%u replayed=%llu corrupt_regions=%llu truncated_bytes=%llu "
 			       "rebuilt=%d ms=%llu", p, (unsigned long long)st.applied,

@@ -413,3 +413,26 @@ def test_help_config_lists_every_key():
     for key in ("data_dir", "imap_listen", "imaps_listen", "max_connections_per_ip",
                 "append_max_bytes", "timeout_auth_ms", "passwd_file"):
         assert re.search(r"^%s = " % key, out.stdout, re.M), key
+
+
+def test_example_config_matches_help_config():
+    """ringmail.conf.example is exactly what ringmaild --help-config prints,
+    so the documented keys and defaults cannot drift from the code."""
+    import os
+    import subprocess
+    out = subprocess.run([rmtest.RINGMAILD, "--help-config"], capture_output=True, text=True,
+                         timeout=10)
+    with open(os.path.join(rmtest.REPO, "ringmail.conf.example")) as f:
+        assert f.read() == out.stdout
+
+
+def test_example_config_loads(tmp_path):
+    """The example file is a valid configuration (every default parses)."""
+    import os
+    import subprocess
+    conf = os.path.join(rmtest.REPO, "ringmail.conf.example")
+    out = subprocess.run([rmtest.RINGMAILD, "-c", conf, "-o", "data_dir=%s" % tmp_path,
+                          "-o", "imaps_listen=", "-o", "imap_listen=127.0.0.1:1"],
+                         capture_output=True, text=True, timeout=10)
+    # It gets as far as opening the (missing) data directory.
+    assert "data directory" in out.stderr and "unknown key" not in out.stderr, out.stderr
