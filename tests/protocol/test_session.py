@@ -436,3 +436,33 @@ def test_example_config_loads(tmp_path):
                          capture_output=True, text=True, timeout=10)
     # It gets as far as opening the (missing) data directory.
     assert "data directory" in out.stderr and "unknown key" not in out.stderr, out.stderr
+
+
+def test_sighup_reloads_certificate(make_server, tmp_path):
+    import os
+    import subprocess
+    d = tmp_path / "newtls"
+    os.makedirs(d)
+    cert, key = str(d / "cert.pem"), str(d / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "30", "-subj", "/CN=first"], check=True, capture_output=True)
+    srv = make_server(opts={"tls_cert": cert, "tls_key": key})
+
+    def served_cn():
+        c = srv.connect(tls=True)
+        der = c.sock.getpeercert(binary_form=True)
+        c.close()
+        out = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-subject"],
+                             input=der, capture_output=True, check=True)
+        return out.stdout.decode()
+
+    assert "first" in served_cn()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "30", "-subj", "/CN=second"], check=True, capture_output=True)
+    srv.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 10
+    while "event=tls_reloaded" not in srv.log() and time.time() < deadline:
+        time.sleep(0.05)
+    assert "second" in served_cn()
