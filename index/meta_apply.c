@@ -193,14 +193,9 @@ static void bump_modseq(struct apply *a, struct store_mailbox *mb, uint64_t mods
 }
 
 static enum rm_err add_entry(struct apply *a, struct store_mailbox *mb, struct store_user *u,
-			     const struct log_entry *e)
+			     const struct log_entry *e, struct store_msg *old)
 {
-	struct store_msg m;
-	if (meta_msg_get(a->t, mb->id, e->uid, &m) != RM_ERR_NOTFOUND) {
-		a->skipped++;
-		return RM_OK;
-	}
-	m = (struct store_msg){
+	struct store_msg m = {
 		.mailbox_id = mb->id, .uid = e->uid, .flags = e->flags & STORE_F_ALL,
 		.modseq = e->modseq, .internal_date_s = e->internal_date_s,
 		.save_date_s = e->save_date_s, .size_bytes = e->size_bytes,
@@ -223,17 +218,10 @@ static enum rm_err del_modseq_key(struct apply *a, uint64_t mailbox_id, uint64_t
 }
 
 static enum rm_err flags_entry(struct apply *a, struct store_mailbox *mb, struct store_user *u,
-			       const struct log_entry *e)
+			       const struct log_entry *e, struct store_msg *old)
 {
-	struct store_msg m;
-	enum rm_err err = meta_msg_get(a->t, mb->id, e->uid, &m);
-	if (err == RM_ERR_NOTFOUND) {
-		a->skipped++;
-		return RM_OK;
-	}
-	if (err)
-		return err;
-	err = del_modseq_key(a, mb->id, m.modseq);
+	struct store_msg m = *old;
+	enum rm_err err = del_modseq_key(a, mb->id, m.modseq);
 	count_msg(mb, u, m.flags, 0, -1);
 	m.flags = e->flags & STORE_F_ALL;
 	m.modseq = e->modseq;
@@ -244,20 +232,13 @@ static enum rm_err flags_entry(struct apply *a, struct store_mailbox *mb, struct
 }
 
 static enum rm_err expunge_entry(struct apply *a, struct store_mailbox *mb, struct store_user *u,
-				 const struct log_entry *e)
+				 const struct log_entry *e, struct store_msg *old)
 {
-	struct store_msg m;
-	enum rm_err err = meta_msg_get(a->t, mb->id, e->uid, &m);
-	if (err == RM_ERR_NOTFOUND) {
-		a->skipped++;
-		return RM_OK;
-	}
-	if (err)
-		return err;
+	struct store_msg m = *old;
 	uint8_t k[16], uid[4];
 	rm_be64_put(k, mb->id);
 	rm_be32_put(k + 8, e->uid);
-	err = meta_db_del(a->t, META_DB_MESSAGES, k, 12);
+	enum rm_err err = meta_db_del(a->t, META_DB_MESSAGES, k, 12);
 	if (err == RM_OK)
 		err = del_modseq_key(a, mb->id, m.modseq);
 	if (err == RM_OK)
@@ -271,8 +252,10 @@ static enum rm_err expunge_entry(struct apply *a, struct store_mailbox *mb, stru
 	return err;
 }
 
+/* old: the message as it is (MSG_FLAGS, MSG_EXPUNGE: must exist; MSG_ADD:
+ * must not). */
 typedef enum rm_err entry_fn(struct apply *a, struct store_mailbox *mb, struct store_user *u,
-			     const struct log_entry *e);
+			     const struct log_entry *e, struct store_msg *old);
 
 static enum rm_err apply_msgs(struct apply *a, entry_fn *fn)
 {
@@ -286,8 +269,19 @@ static enum rm_err apply_msgs(struct apply *a, entry_fn *fn)
 	struct log_entry_iter it;
 	struct log_entry e;
 	log_entry_iter_init(&it, a->r);
-	while (err == RM_OK && log_entry_next(&it, &e) == 1)
-		err = fn(a, &mb, &u, &e);
+	bool want = a->r->type != LOG_T_MSG_ADD;
+	while (err == RM_OK && log_entry_next(&it, &e) == 1) {
+		struct store_msg old;
+		err = meta_msg_get(a->t, mb.id, e.uid, &old);
+		if (err != RM_OK && err != RM_ERR_NOTFOUND)
+			break;
+		if ((err == RM_OK) != want) {
+			a->skipped++;      /* a double add, or a change of nothing */
+			err = RM_OK;
+			continue;
+		}
+		err = fn(a, &mb, &u, &e, &old);
+	}
 	if (err == RM_OK)
 		err = put_mailbox(a->t, &mb);
 	return err ? err : put_user(a->t, &u);

@@ -132,6 +132,18 @@ void store_exec_touch(struct store_exec *x, uint64_t mailbox_id)
 	b->touched[b->ntouched++] = mailbox_id;
 }
 
+enum rm_err store_exec_mailbox(struct store_exec *x, uint64_t user_id, uint64_t mailbox_id,
+			       struct store_mailbox *mb_r)
+{
+	struct store_mailbox mb;
+	enum rm_err err = meta_mailbox_by_id(x->t, mailbox_id, &mb);
+	if (err == RM_OK && mb.user_id != user_id)
+		err = RM_ERR_NOTFOUND;
+	if (err == RM_OK && mb_r)
+		*mb_r = mb;
+	return err;
+}
+
 enum rm_err store_exec_counters(struct store_exec *x, struct meta_counters *c)
 {
 	return meta_counters_get(x->t, c);

@@ -16,15 +16,6 @@ void store_expunge(struct part *part, struct store_expunge *rq)
 	store_submit(part, &rq->req, STORE_OP_EXPUNGE);
 }
 
-static enum rm_err owned_mailbox(struct store_exec *x, uint64_t user_id, uint64_t mailbox_id)
-{
-	struct store_mailbox mb;
-	enum rm_err err = meta_mailbox_by_id(x->t, mailbox_id, &mb);
-	if (err == RM_OK && mb.user_id != user_id)
-		err = RM_ERR_NOTFOUND;
-	return err;
-}
-
 /* The keyword set after the operation; both inputs sorted and unique. */
 static unsigned kw_merge(enum store_flags_mode mode, const struct store_msg *m,
 			 const uint16_t *ids, unsigned nids, uint16_t *out)
@@ -113,7 +104,7 @@ enum rm_err store_flags_exec_store(struct store_exec *x, struct store_req *req)
 		return RM_ERR_INVAL;
 	if (rq->nuids > RM_STORE_UIDS_PER_REQ_MAX)
 		return RM_ERR_LIMIT;
-	enum rm_err err = owned_mailbox(x, rq->user_id, rq->mailbox_id);
+	enum rm_err err = store_exec_mailbox(x, rq->user_id, rq->mailbox_id, NULL);
 	if (err == RM_OK)
 		err = store_exec_keywords_check(x, rq->user_id, rq->keywords, rq->keyword_lens,
 						rq->nkeywords, create);
@@ -149,7 +140,7 @@ enum rm_err store_flags_exec_expunge(struct store_exec *x, struct store_req *req
 	rq->expunged = 0;
 	if (rq->nuids > RM_STORE_UIDS_PER_REQ_MAX)
 		return RM_ERR_LIMIT;
-	enum rm_err err = owned_mailbox(x, rq->user_id, rq->mailbox_id);
+	enum rm_err err = store_exec_mailbox(x, rq->user_id, rq->mailbox_id, NULL);
 	if (err == RM_OK)
 		err = store_exec_counters(x, &c);
 	if (err)

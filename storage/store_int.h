@@ -232,6 +232,10 @@ void store_exec_refuse(struct store_req *req);
 unsigned store_exec_uniq_uids(const uint32_t *uids, unsigned n, uint32_t **out_r);
 /** Records a mailbox touched by the batch (watchers). */
 void store_exec_touch(struct store_exec *x, uint64_t mailbox_id);
+/** The mailbox, which must exist and belong to the user (else
+ * RM_ERR_NOTFOUND); mb_r may be NULL. */
+enum rm_err store_exec_mailbox(struct store_exec *x, uint64_t user_id, uint64_t mailbox_id,
+			       struct store_mailbox *mb_r);
 /** Next MODSEQ / ids from the counters as the transaction sees them. */
 enum rm_err store_exec_counters(struct store_exec *x, struct meta_counters *c);
 /** UIDVALIDITY for a new mailbox. */

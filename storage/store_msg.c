@@ -22,21 +22,12 @@ void store_copy(struct part *part, struct store_copy *rq)
 }
 
 /* The mailbox must exist and belong to the user. */
-static enum rm_err owned_mailbox(struct store_exec *x, uint64_t user_id, uint64_t mailbox_id,
-				 struct store_mailbox *mb)
-{
-	enum rm_err err = meta_mailbox_by_id(x->t, mailbox_id, mb);
-	if (err == RM_OK && mb->user_id != user_id)
-		err = RM_ERR_NOTFOUND;
-	return err;
-}
-
 static enum rm_err rcpt_check(struct store_exec *x, struct store_rcpt *rc)
 {
 	struct store_mailbox mb;
 	if (rc->flags & ~STORE_F_ALL)
 		return RM_ERR_INVAL;
-	enum rm_err err = owned_mailbox(x, rc->user_id, rc->mailbox_id, &mb);
+	enum rm_err err = store_exec_mailbox(x, rc->user_id, rc->mailbox_id, &mb);
 	if (err)
 		return err;
 	if (mb.uidnext > STORE_UID_MAX)
@@ -56,7 +47,7 @@ static enum rm_err add_delivered(struct store_exec *x, struct store_rcpt *rc, ui
 	struct store_mailbox mb;
 	struct meta_counters c;
 	if (err == RM_OK)
-		err = owned_mailbox(x, rc->user_id, rc->mailbox_id, &mb);
+		err = store_exec_mailbox(x, rc->user_id, rc->mailbox_id, &mb);
 	if (err == RM_OK)
 		err = store_exec_counters(x, &c);
 	if (err)
@@ -174,9 +165,9 @@ enum rm_err store_msg_exec_copy(struct store_exec *x, struct store_req *req)
 	struct meta_counters c;
 	if (rq->nuids > RM_STORE_UIDS_PER_REQ_MAX)
 		return RM_ERR_LIMIT;
-	enum rm_err err = owned_mailbox(x, rq->user_id, rq->src_mailbox_id, &src);
+	enum rm_err err = store_exec_mailbox(x, rq->user_id, rq->src_mailbox_id, &src);
 	if (err == RM_OK)
-		err = owned_mailbox(x, rq->user_id, rq->dst_mailbox_id, &dst);
+		err = store_exec_mailbox(x, rq->user_id, rq->dst_mailbox_id, &dst);
 	if (err == RM_OK)
 		err = store_exec_counters(x, &c);
 	if (err)
