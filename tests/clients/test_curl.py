@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from conftest import load_messages, make_message
+from rmtest import load_messages, make_message
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl not installed")
 

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import load_messages, make_message
+from rmtest import load_messages, make_message
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 import rmtest
-from conftest import load_messages, make_message
+from rmtest import load_messages, make_message
 
 pytestmark = pytest.mark.skipif(shutil.which("mbsync") is None, reason="mbsync not installed")
 
