@@ -80,70 +80,60 @@ static const struct key *key_find(const char *name)
 	return NULL;
 }
 
-static int parse_uint(const char *v, uint64_t *r)
+/* A number followed by one of the units in the table (multiplier per
+ * suffix; "" is the bare number).  Overflow is an error. */
+struct unit {
+	const char *suffix;
+	uint64_t mul;
+};
+
+static int parse_with_unit(const char *v, const struct unit *units, uint64_t *r)
 {
 	if (!isdigit((unsigned char)*v))
 		return -1;
 	errno = 0;
 	char *end;
 	unsigned long long n = strtoull(v, &end, 10);
-	if (errno || *end)
+	if (errno)
 		return -1;
-	*r = n;
-	return 0;
+	for (const struct unit *u = units; u->suffix; u++) {
+		if (strcmp(end, u->suffix) != 0)
+			continue;
+		if (n && UINT64_MAX / u->mul < n)
+			return -1;
+		*r = n * u->mul;
+		return 0;
+	}
+	return -1;
+}
+
+static int parse_uint(const char *v, uint64_t *r)
+{
+	static const struct unit none[] = { { "", 1 }, { NULL, 0 } };
+	return parse_with_unit(v, none, r);
 }
 
 /* "64M", "512k", "1G", "100" (bytes). */
 static int parse_bytes(const char *v, uint64_t *r)
 {
-	if (!isdigit((unsigned char)*v))
-		return -1;
-	errno = 0;
-	char *end;
-	unsigned long long n = strtoull(v, &end, 10);
-	if (errno)
-		return -1;
-	uint64_t mul = 1;
-	switch (*end) {
-	case '\0': break;
-	case 'k': case 'K': mul = 1024; end++; break;
-	case 'm': case 'M': mul = 1024 * 1024; end++; break;
-	case 'g': case 'G': mul = 1024ull * 1024 * 1024; end++; break;
-	default: return -1;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || (n && UINT64_MAX / mul < n))
-		return -1;
-	*r = n * mul;
-	return 0;
+	static const struct unit units[] = {
+		{ "", 1 }, { "B", 1 }, { "b", 1 },
+		{ "k", 1024 }, { "K", 1024 }, { "kB", 1024 }, { "KB", 1024 },
+		{ "m", 1024 * 1024 }, { "M", 1024 * 1024 }, { "MB", 1024 * 1024 },
+		{ "g", 1024ull * 1024 * 1024 }, { "G", 1024ull * 1024 * 1024 },
+		{ "GB", 1024ull * 1024 * 1024 }, { NULL, 0 },
+	};
+	return parse_with_unit(v, units, r);
 }
 
 /* "250ms", "60s", "30m", "1h", "500" (ms). */
 static int parse_ms(const char *v, uint64_t *r)
 {
-	if (!isdigit((unsigned char)*v))
-		return -1;
-	errno = 0;
-	char *end;
-	unsigned long long n = strtoull(v, &end, 10);
-	if (errno)
-		return -1;
-	uint64_t mul = 1;
-	if (strcmp(end, "") == 0 || strcmp(end, "ms") == 0)
-		mul = 1;
-	else if (strcmp(end, "s") == 0)
-		mul = 1000;
-	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		mul = 60 * 1000;
-	else if (strcmp(end, "h") == 0)
-		mul = 3600 * 1000;
-	else
-		return -1;
-	if (n && UINT64_MAX / mul < n)
-		return -1;
-	*r = n * mul;
-	return 0;
+	static const struct unit units[] = {
+		{ "", 1 }, { "ms", 1 }, { "s", 1000 }, { "m", 60 * 1000 }, { "min", 60 * 1000 },
+		{ "h", 3600 * 1000 }, { NULL, 0 },
+	};
+	return parse_with_unit(v, units, r);
 }
 
 static int parse_bool(const char *v, bool *r)

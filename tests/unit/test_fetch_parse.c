@@ -3,19 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "server/imap/fetch_parse.h"
 
-static int failures, checks;
-#define CHECK(cond, ...)                                                              \
-	do {                                                                          \
-		checks++;                                                             \
-		if (!(cond)) {                                                        \
-			failures++;                                                   \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);          \
-			fprintf(stderr, __VA_ARGS__);                                 \
-			fputc('\n', stderr);                                          \
-		}                                                                     \
-	} while (0)
 
 static bool parse(const char *text, struct fetch_req *req, struct rm_arena *a,
 		  struct imap_parser *p)
@@ -116,6 +106,5 @@ int main(void)
 	test_items();
 	test_details();
 	test_errors();
-	printf("%d checks, %d failures\n", checks, failures);
-	return failures ? 1 : 0;
+	return unit_done();
 }

@@ -7,25 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "common/limits.h"
 #include "server/imap/frame.h"
 #include "server/imap/parse.h"
 #include "server/imap/quote.h"
 #include "server/imap/seqset.h"
 
-static int failures;
-static int checks;
-
-#define CHECK(cond, ...)                                                             \
-	do {                                                                         \
-		checks++;                                                            \
-		if (!(cond)) {                                                       \
-			failures++;                                                  \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                                \
-			fputc('\n', stderr);                                         \
-		}                                                                    \
-	} while (0)
 
 /* Feeds input in pieces of `step` bytes, accepting every literal, and
  * returns the result that ended framing plus the bytes consumed. */
@@ -462,6 +450,5 @@ int main(void)
 	test_seqset();
 	test_seqset_limit();
 	test_quote();
-	printf("%d checks, %d failures\n", checks, failures);
-	return failures ? 1 : 0;
+	return unit_done();
 }

@@ -3,20 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "common/limits.h"
 #include "server/imap/mailbox_name.h"
 
-static int failures, checks;
-#define CHECK(cond, ...)                                                              \
-	do {                                                                          \
-		checks++;                                                             \
-		if (!(cond)) {                                                        \
-			failures++;                                                   \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);          \
-			fprintf(stderr, __VA_ARGS__);                                 \
-			fputc('\n', stderr);                                          \
-		}                                                                     \
-	} while (0)
 
 static void test_mutf7(void)
 {
@@ -151,6 +141,5 @@ int main(void)
 	test_mutf7();
 	test_from_client();
 	test_pattern();
-	printf("%d checks, %d failures\n", checks, failures);
-	return failures ? 1 : 0;
+	return unit_done();
 }

@@ -3,21 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tests/unit/unit.h"
 #include "common/limits.h"
 #include "server/imap/imap_date.h"
 #include "server/imap/search_parse.h"
 
-static int failures, checks;
-#define CHECK(cond, ...)                                                              \
-	do {                                                                          \
-		checks++;                                                             \
-		if (!(cond)) {                                                        \
-			failures++;                                                   \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);          \
-			fprintf(stderr, __VA_ARGS__);                                 \
-			fputc('\n', stderr);                                          \
-		}                                                                     \
-	} while (0)
 
 /* Renders a tree back as a compact string: kinds by number, children in
  * brackets, so structure is compared exactly. */
@@ -228,6 +218,5 @@ int main(void)
 	test_program_details();
 	test_errors();
 	test_dates();
-	printf("%d checks, %d failures\n", checks, failures);
-	return failures ? 1 : 0;
+	return unit_done();
 }
