@@ -27,6 +27,21 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static void on_wake(struct rm_op *op, int res, uint32_t flags)
+{
+}
+
+/* Requests queued where no completion follows (from another turn hook, or
+ * from a done callback run inside ours) must not wait for an unrelated
+ * wake-up: a NOP completes at once, and the turn after it runs our hook. */
+static void wake(struct part *part)
+{
+	part->wake_op.fn = on_wake;
+	struct io_uring_sqe *sqe = rm_loop_sqe(part->loop);
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data(sqe, &part->wake_op);
+}
+
 void store_submit(struct part *part, struct store_req *req, enum store_op op)
 {
 	req->next_ = NULL;
@@ -51,6 +66,8 @@ void store_submit(struct part *part, struct store_req *req, enum store_op op)
 	part->q_tail = req;
 	part->q_len++;
 	part->m.requests++;
+	if (part->q_len == 1 && !part->inflight)
+		wake(part);
 }
 
 void store_commit_fail_list(struct store_req *head, enum rm_err err)

@@ -140,6 +140,7 @@ struct part {
 	unsigned q_len;
 	struct store_batch *inflight;
 	bool read_only;
+	struct rm_op wake_op;     /* a NOP so the turn that queued work ends */
 
 	/* State file and checkpoints (store_state.c). */
 	int state_fd;
