@@ -326,8 +326,9 @@ def parse_body(data, extensible=True):
     return _whole(data, "body", extensible).ci_spans
 
 
-def _skip_value(p):
-    """Any other msg-att value: atom, number, string, or list."""
+def skip_value(p):
+    """Moves Parser p past one value of any kind: atom, number, string
+    (quoted or literal), or parenthesised list."""
     c = p.peek()
     if c in (b'"', b"{"):
         p.string()
@@ -339,7 +340,7 @@ def _skip_value(p):
             if p.peek() == b" ":
                 p.pos += 1
             else:
-                _skip_value(p)
+                skip_value(p)
         p.pos += 1
     else:
         m = re.compile(rb'[^ ()"{\r\n]+').match(p.data, p.pos)
@@ -372,7 +373,7 @@ def check_fetch(response):
         elif name in (b"BODY", b"BODYSTRUCTURE"):
             p.body(name == b"BODYSTRUCTURE")
         else:
-            _skip_value(p)
+            skip_value(p)
             name = None
         if name:
             checked.append(name.decode())

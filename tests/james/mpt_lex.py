@@ -1,8 +1,10 @@
 """Just enough of IMAP's response syntax (RFC 9051 §4, §9) to find the
-bounds of values in raw response bytes: atoms, quoted strings, literals,
-parenthesised lists, and names with [...] sections such as
+bounds of values in raw response bytes: values (through tests/
+grammar_check.py), and names with [...] sections such as
 BODY[HEADER.FIELDS (DATE)]<0>."""
 import re
+
+import grammar_check
 
 LITERAL_AT = re.compile(rb"~?\{(\d+)\}\r\n")
 ATOM_SPECIALS = b'(){ %*"\\]'
@@ -10,29 +12,6 @@ ATOM_SPECIALS = b'(){ %*"\\]'
 
 class Unparsed(Exception):
     """The bytes are not in the shape expected."""
-
-
-def _skip_literal(raw, i):
-    m = LITERAL_AT.match(raw, i)
-    if not m:
-        raise Unparsed()
-    end = m.end() + int(m.group(1))
-    if end > len(raw):
-        raise Unparsed()
-    return end
-
-
-def _skip_quoted(raw, i):
-    i += 1
-    while i < len(raw):
-        c = raw[i:i + 1]
-        if c == b"\\":
-            i += 2
-            continue
-        if c == b'"':
-            return i + 1
-        i += 1
-    raise Unparsed()
 
 
 def skip_name(raw, i):
@@ -58,22 +37,12 @@ def skip_name(raw, i):
 def skip_value(raw, i):
     """End index of the value at i: atom/number/NIL, quoted string,
     literal, or a parenthesised list (nested)."""
-    c = raw[i:i + 1]
-    if c == b'"':
-        return _skip_quoted(raw, i)
-    if c in (b"{", b"~"):
-        return _skip_literal(raw, i)
-    if c == b"(":
-        i += 1
-        while raw[i:i + 1] != b")":
-            if i >= len(raw):
-                raise Unparsed()
-            if raw[i:i + 1] == b" ":
-                i += 1
-                continue
-            i = skip_value(raw, i)
-        return i + 1
-    return skip_name(raw, i)
+    p = grammar_check.Parser(raw, i)
+    try:
+        grammar_check.skip_value(p)
+    except grammar_check.GrammarError:
+        raise Unparsed()
+    return p.pos
 
 
 def split_list(raw, i, pairs):
