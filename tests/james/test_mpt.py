@@ -224,3 +224,11 @@ def test_expunge_run_in_other_order_passes():
     run_fake(script, [(b"a EXPUNGE", b"* 3 EXPUNGE\r\n* 2 EXPUNGE\r\na OK\r\n")])
     with pytest.raises(mpt_run.Mismatch):
         run_fake(script, [(b"a EXPUNGE", b"* 2 EXPUNGE\r\n* 3 EXPUNGE\r\na OK\r\n")])
+
+
+def test_readme_names_every_rule():
+    import os
+    with open(os.path.join(os.path.dirname(__file__), "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    missing = [name for name, _ in mpt_rules.RULES if name not in readme]
+    assert not missing, "README.md does not name rules %s" % missing
