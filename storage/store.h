@@ -80,7 +80,9 @@ enum rm_err store_init(const char *dir, unsigned partitions);
  * another process), RM_ERR_NOTFOUND (no DIR/meta), RM_ERR_CORRUPT (meta
  * unreadable or another format version), RM_ERR_IO. */
 enum rm_err store_open(const char *dir, const struct store_opts *opts, struct store **r);
-/** Releases the lock and frees; every partition must be closed. */
+/** Releases the lock and frees; every partition must be closed, and a loop
+ * that served partitions must not turn again (its turn hook points into the
+ * store).  Do not close a partition from inside one of its done callbacks. */
 void store_close(struct store **s);
 unsigned store_partitions(const struct store *s);
 /** The partition of a login: xxh3_64(ASCII-lower-cased login) % P. */
