@@ -308,6 +308,7 @@ static void imap_closed(struct conn *c)
 	if (s->cmd.active && s->cmd.on_abort)
 		s->cmd.on_abort(&s->cmd);
 	view_close(s);
+	free(s->recent_kept);
 	free(s->searchres.r);
 	frame_fini(&s->fr);
 	rm_arena_fini(&s->arena);

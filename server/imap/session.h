@@ -41,6 +41,7 @@ enum imap_enabled {
 struct imap_session;
 struct imap_command_def;
 struct imap_view;
+struct uid_range;
 struct imap_cmd;
 
 typedef void imap_line_fn(struct imap_cmd *cmd, const char *line, size_t len);
@@ -84,6 +85,10 @@ struct imap_session {
 	uint64_t user_id;
 	/* Selected state. */
 	struct imap_view *view;
+	/* \Recent claims of the last mailbox closed, for a re-SELECT. */
+	struct uid_range *recent_kept;
+	unsigned recent_kept_n;
+	uint64_t recent_kept_mailbox;
 	/* SEARCHRES (RFC 5182): the last saved result, UIDs; heap memory. */
 	struct seqset searchres;
 };

@@ -80,6 +80,14 @@ enum rm_err view_open(struct imap_session *s, struct store_view *v,
 		return RM_ERR_IO;
 	}
 	s->view = view;
+	/* \Recent claims survive a re-SELECT of the same mailbox in the same
+	 * session: the session is still the first one told (RFC 3501 §2.3.2). */
+	if (s->recent_kept_mailbox == mb->id && s->recent_kept) {
+		view->recent = s->recent_kept;
+		view->nrecent = s->recent_kept_n;
+		s->recent_kept = NULL;
+		s->recent_kept_n = 0;
+	}
 	recent_claim_upto(s, mb->uidnext);
 	view->watch.fn = view_on_change;
 	store_watch_add(session_part(s), mb->id, &view->watch);
@@ -93,7 +101,10 @@ void view_close(struct imap_session *s)
 		return;
 	store_watch_remove(session_part(s), &view->watch);
 	free(view->uids);
-	free(view->recent);
+	free(s->recent_kept);
+	s->recent_kept = view->recent;
+	s->recent_kept_n = view->nrecent;
+	s->recent_kept_mailbox = view->mailbox_id;
 	free(view->silent);
 	free(view);
 	s->view = NULL;
