@@ -44,8 +44,10 @@
 /* Consecutive BAD replies before BYE: a client this confused is a fuzzer or
  * a protocol mismatch (nginx ends the session after a few). */
 #define RM_BAD_COMMANDS_MAX         20u
-/* Mailbox name in bytes (after decoding) and hierarchy depth. */
-#define RM_MAILBOX_NAME_MAX_BYTES   1024u
+/* Mailbox name in bytes (after decoding) and hierarchy depth.  The name is
+ * part of an LMDB key (511 bytes at most, with the user id in front), so
+ * the IMAP limit is the store's; real folder names are far shorter. */
+#define RM_MAILBOX_NAME_MAX_BYTES   500u
 #define RM_MAILBOX_DEPTH_MAX        64u
 /* Keywords a user may define (bits in the per-message keyword bitmap: 64
  * words of 64 bits = 4096, far over Thunderbird's handful of tags). */
@@ -53,6 +55,10 @@
 #define RM_KEYWORD_MAX_BYTES        128u
 /* Mailboxes per user: fits any real folder tree, stops runaway creators. */
 #define RM_MAILBOXES_PER_USER_MAX   10000u
+/* Patterns in one LIST (RFC 5258 §3): every pattern is matched against
+ * every mailbox name, so the count multiplies LIST's CPU time; clients
+ * send one or two. */
+#define RM_LIST_PATTERNS_MAX        32u
 
 /* ---- connections -------------------------------------------------------- */
 
