@@ -171,6 +171,22 @@ static void lg_run_loop(struct lg_run *run)
 	}
 }
 
+/* Appends " error_kinds=KIND:N,KIND:N" for the kinds that failed. */
+static void lg_run_error_kinds(const struct lg_run *run, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (unsigned k = 0; k < LG_K__COUNT && n + 1 < cap; k++) {
+		if (run->stats.errors[k] == 0)
+			continue;
+		int w = snprintf(out + n, cap - n, "%s%s:%llu", n ? "," : " error_kinds=",
+				 lg_kind_name((enum lg_kind)k),
+				 (unsigned long long)run->stats.errors[k]);
+		if (w < 0 || (size_t)w >= cap - n)
+			break;
+		n += (size_t)w;
+	}
+}
+
 static void lg_run_report(struct lg_run *run)
 {
 	const struct lg_config *cfg = &run->cfg;
@@ -185,9 +201,10 @@ static void lg_run_report(struct lg_run *run)
 		       run->elapsed_s, (double)run->eng.bytes_in / 1e6);
 		lg_stats_print_table(&run->stats, secs, stdout);
 	}
-	char extra[512] = "";
+	char extra[1024] = "";
 	if (run->wl->result_extra)
 		run->wl->result_extra(run, extra, sizeof(extra));
+	lg_run_error_kinds(run, extra + strlen(extra), sizeof(extra) - strlen(extra));
 	printf("RESULT workload=%s port=%u tls=%d clients=%u seconds=%.3f ops=%llu ops_per_s=%.2f "
 	       "p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f errors=%llu%s%s\n",
 	       run->wl->name, cfg->port, cfg->tls, cfg->clients, run->elapsed_s,
@@ -195,7 +212,7 @@ static void lg_run_report(struct lg_run *run)
 	       (double)lg_hist_quantile_us(h, 0.5) / 1000.0,
 	       (double)lg_hist_quantile_us(h, 0.99) / 1000.0,
 	       (double)lg_hist_quantile_us(h, 0.999) / 1000.0,
-	       (unsigned long long)errors, extra[0] ? " " : "", extra);
+	       (unsigned long long)errors, extra[0] && extra[0] != ' ' ? " " : "", extra);
 	fflush(stdout);
 }
 
