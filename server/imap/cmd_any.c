@@ -86,9 +86,12 @@ void cmd_id(struct imap_cmd *cmd)
 static const struct {
 	const char *name;
 	uint32_t bit;
+	uint32_t also;      /* implied (QRESYNC implies CONDSTORE, RFC 7162 §3.2.3) */
 } enableable[] = {
 	/* RFC 6855 §3: UTF-8 mailbox names and strings from now on. */
-	{ "UTF8=ACCEPT", IMAP_EN_UTF8 },
+	{ "UTF8=ACCEPT", IMAP_EN_UTF8, 0 },
+	{ "CONDSTORE", IMAP_EN_CONDSTORE, 0 },
+	{ "QRESYNC", IMAP_EN_QRESYNC, IMAP_EN_CONDSTORE },
 };
 
 void cmd_enable(struct imap_cmd *cmd)
@@ -112,7 +115,7 @@ void cmd_enable(struct imap_cmd *cmd)
 			if (!imap_str_eq(&cap, enableable[i].name))
 				continue;
 			if (!(s->enabled & enableable[i].bit)) {
-				s->enabled |= enableable[i].bit;
+				s->enabled |= enableable[i].bit | enableable[i].also;
 				rm_buf_putc(out, ' ');
 				rm_buf_puts(out, enableable[i].name);
 			}

@@ -17,8 +17,24 @@ static void expunge_done(struct store_req *req)
 {
 	struct expunge_ctx *ec = RM_CONTAINER_OF(req, struct expunge_ctx, rq.req);
 	struct imap_cmd *cmd = ec->cmd;
+	struct imap_session *s = cmd->s;
+	uint64_t highest = 0;
+	if (req->err == RM_OK && ec->rq.expunged && (s->enabled & IMAP_EN_QRESYNC) && s->view) {
+		/* RFC 7162 §3.2.7: the new HIGHESTMODSEQ in the tagged OK; the
+		 * sync before the reply brings the view exactly there. */
+		struct store_view *v;
+		struct store_mailbox mb;
+		if (store_view_begin(session_part(s), &v) == RM_OK) {
+			if (store_view_mailbox_by_id(v, s->view->mailbox_id, &mb) == RM_OK)
+				highest = mb.highestmodseq;
+			store_view_end(&v);
+		}
+	}
 	if (req->err != RM_OK)
 		imap_cmd_reply(cmd, "NO", "[SERVERBUG] EXPUNGE failed: %s", rm_err_str(req->err));
+	else if (highest)
+		imap_cmd_reply(cmd, "OK", "[HIGHESTMODSEQ %llu] EXPUNGE completed",
+			       (unsigned long long)highest);
 	else
 		imap_cmd_reply(cmd, "OK", "EXPUNGE completed");
 	imap_cmd_async_end(cmd);

@@ -45,6 +45,7 @@ struct fetch_ctx {
 	bool io_error;
 	struct store_flags seen;      /* the implicit \Seen */
 	struct store_flag_result *seen_res;
+	struct seqset set;            /* the resolved set (VANISHED filter) */
 };
 
 static void fetch_continue(struct fetch_ctx *f);
@@ -122,6 +123,12 @@ static void batch_load(struct fetch_ctx *f)
 		if (store_view_msg(v, view->mailbox_id, uid, &m->meta) != RM_OK) {
 			m->gone = true;
 			f->expunged = true;
+			f->bn++;
+			continue;
+		}
+		/* CHANGEDSINCE (RFC 7162 §3.1.4.1): only what changed after. */
+		if (f->req.changedsince && m->meta.modseq <= f->req.changedsince_modseq) {
+			m->gone = true;
 			f->bn++;
 			continue;
 		}
@@ -278,14 +285,21 @@ void cmd_fetch(struct imap_cmd *cmd)
 	cmd->ctx = f;
 	if (!imap_parse_sp(p) || !seqset_parse(p, true, &set) || !fetch_parse(p, &f->req))
 		return;
-	if (f->req.vanished) {
+	/* RFC 7162 §3.2.6: VANISHED only in UID FETCH, with CHANGEDSINCE,
+	 * after ENABLE QRESYNC. */
+	if (f->req.vanished && (!cmd->uid || !f->req.changedsince || !(s->enabled & IMAP_EN_QRESYNC))) {
 		imap_cmd_reply(cmd, "BAD", "VANISHED needs QRESYNC and UID FETCH with CHANGEDSINCE");
 		return;
 	}
 	if (f->req.changedsince || f->req.has_modseq)
-		s->enabled |= IMAP_EN_CONDSTORE;
+		imap_condstore_enable(s);
+	if (f->req.changedsince && !fetch_req_has(&f->req, FI_MODSEQ))
+		fetch_req_add(&f->req, FI_MODSEQ, "MODSEQ");
 	if (!select_set_uids(cmd, &set, cmd->uid, &f->uids, &f->n))
 		return;
+	f->set = set;
+	if (f->req.vanished)
+		fetch_write_vanished(s, &f->set, f->req.changedsince_modseq);
 	imap_cmd_async_begin(cmd);
 	if (f->req.sets_seen && !s->view->readonly && f->n) {
 		f->seen_res = rm_arena_alloc(&s->arena, f->n * sizeof(*f->seen_res));

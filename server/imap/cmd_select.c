@@ -6,40 +6,15 @@
 #include <string.h>
 
 #include "common/util.h"
+
+#include "common/util.h"
 #include "server/imap/command.h"
+#include "server/imap/fetch_write.h"
 #include "server/imap/flags.h"
 #include "server/imap/mailbox_name.h"
 #include "server/imap/select.h"
 #include "server/imap/view.h"
 #include "storage/store.h"
-
-static void write_flag_lists(struct imap_session *s, struct store_view *v, bool readonly)
-{
-	struct rm_buf *out = imap_out(s);
-	struct rm_buf kw = { 0 };
-	struct store_iter *it;
-	if (store_view_keywords(v, s->user_id, &it) == RM_OK) {
-		uint16_t id;
-		const char *name;
-		size_t len;
-		while (store_iter_keyword(it, &id, &name, &len) == 1) {
-			rm_buf_putc(&kw, ' ');
-			rm_buf_append(&kw, name, len);
-		}
-		store_iter_free(&it);
-	}
-	rm_buf_puts(out, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
-	rm_buf_append(out, kw.data, kw.len);
-	rm_buf_puts(out, ")\r\n");
-	if (readonly) {
-		rm_buf_puts(out, "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n");
-	} else {
-		rm_buf_puts(out, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
-		rm_buf_append(out, kw.data, kw.len);
-		rm_buf_puts(out, " \\*)] Flags permitted\r\n");
-	}
-	rm_buf_free(&kw);
-}
 
 /* The first unseen message's sequence number (IMAP4rev1 [UNSEEN n]). */
 static uint32_t first_unseen(struct imap_session *s, struct store_view *v, uint64_t mailbox_id)
@@ -60,11 +35,49 @@ static uint32_t first_unseen(struct imap_session *s, struct store_view *v, uint6
 	return found;
 }
 
-/* select-params: ( CONDSTORE ) — QRESYNC arrives with its issue. */
-static bool parse_select_params(struct imap_cmd *cmd, bool *condstore)
+struct select_params {
+	bool condstore;
+	bool qresync;
+	uint32_t uidvalidity;
+	uint64_t modseq;
+	struct seqset known;      /* known UIDs; n == 0: not given */
+};
+
+/* qresync-params (RFC 7162 §7):
+ * "QRESYNC" SP "(" uidvalidity SP mod-sequence-value [SP known-uids]
+ *     [SP seq-match-data] ")" — the match data is a hint we may ignore
+ * (§3.2.5.2), so it is parsed and dropped. */
+static bool parse_qresync(struct imap_cmd *cmd, struct select_params *sp)
 {
 	struct imap_parser *p = &cmd->p;
-	*condstore = false;
+	if (!(cmd->s->enabled & IMAP_EN_QRESYNC))
+		return imap_parse_fail(p, "QRESYNC needs ENABLE QRESYNC first");
+	if (!imap_parse_sp(p) || !imap_parse_lparen(p) || !imap_parse_nz_number(p, &sp->uidvalidity) ||
+	    !imap_parse_sp(p) || !imap_parse_number64(p, &sp->modseq))
+		return false;
+	if (sp->modseq == 0)
+		return imap_parse_fail(p, "mod-sequence-value must be positive");
+	sp->qresync = true;
+	if (imap_parse_try_sp(p)) {
+		if (imap_parse_peek(p) != '(' && !seqset_parse(p, false, &sp->known))
+			return false;
+		if (sp->known.n && !imap_parse_try_sp(p))
+			return imap_parse_rparen(p);
+		if (imap_parse_peek(p) == '(') {
+			struct seqset seqs, uids;
+			if (!imap_parse_lparen(p) || !seqset_parse(p, false, &seqs) || !imap_parse_sp(p) ||
+			    !seqset_parse(p, false, &uids) || !imap_parse_rparen(p))
+				return false;
+		}
+	}
+	return imap_parse_rparen(p);
+}
+
+/* select-params: "(" CONDSTORE / QRESYNC (...) *(SP ...) ")" */
+static bool parse_select_params(struct imap_cmd *cmd, struct select_params *sp)
+{
+	struct imap_parser *p = &cmd->p;
+	memset(sp, 0, sizeof(*sp));
 	if (!imap_parse_try_sp(p))
 		return true;
 	if (!imap_parse_lparen(p))
@@ -74,11 +87,49 @@ static bool parse_select_params(struct imap_cmd *cmd, bool *condstore)
 		if (!imap_parse_atom(p, &w))
 			return false;
 		if (imap_str_eq(&w, "CONDSTORE"))
-			*condstore = true;
-		else
+			sp->condstore = true;
+		else if (imap_str_eq(&w, "QRESYNC")) {
+			if (!parse_qresync(cmd, sp))
+				return false;
+		} else
 			return imap_parse_fail(p, "Unknown SELECT parameter");
 	} while (imap_parse_try_sp(p));
 	return imap_parse_rparen(p);
+}
+
+/* QRESYNC resynchronization (RFC 7162 §3.2.5.1): what changed since the
+ * client's MODSEQ among the UIDs it knows, as VANISHED (EARLIER) and FETCH
+ * with UID, FLAGS and MODSEQ. */
+static void select_qresync(struct imap_session *s, struct store_view *v,
+			   const struct store_mailbox *mb, struct select_params *sp)
+{
+	if (sp->uidvalidity != mb->uidvalidity)
+		return;   /* §3.2.5: mismatch: behave as if nothing changed */
+	if (!sp->known.n) {
+		if (mb->uidnext <= 1)
+			return;
+		sp->known.r = rm_arena_alloc(&s->arena, sizeof(*sp->known.r));
+		sp->known.r[0].lo = 1;
+		sp->known.r[0].hi = (uint32_t)RM_MIN(mb->uidnext - 1, (uint64_t)UINT32_MAX);
+		sp->known.n = 1;
+	} else {
+		seqset_resolve(&sp->known, (uint32_t)RM_MIN(mb->uidnext - 1, (uint64_t)UINT32_MAX));
+	}
+	fetch_write_vanished(s, &sp->known, sp->modseq);
+	struct store_iter *it;
+	if (store_view_changed(v, mb->id, sp->modseq, &it) != RM_OK)
+		return;
+	struct rm_buf *out = imap_out(s);
+	struct store_msg m;
+	while (store_iter_msg(it, &m) == 1) {
+		uint32_t seq = view_seq(s->view, m.uid);
+		if (!seq || !seqset_contains(&sp->known, m.uid))
+			continue;
+		rm_buf_printf(out, "* %u FETCH (UID %u FLAGS ", seq, m.uid);
+		view_write_flags(out, v, s->user_id, &m, view_is_recent(s->view, m.uid));
+		rm_buf_printf(out, " MODSEQ (%llu))\r\n", (unsigned long long)m.modseq);
+	}
+	store_iter_free(&it);
 }
 
 static void select_common(struct imap_cmd *cmd, bool readonly)
@@ -86,8 +137,8 @@ static void select_common(struct imap_cmd *cmd, bool readonly)
 	struct imap_session *s = cmd->s;
 	struct imap_parser *p = &cmd->p;
 	struct imap_str arg;
-	bool condstore;
-	if (!imap_parse_sp(p) || !imap_parse_astring(p, &arg) || !parse_select_params(cmd, &condstore) ||
+	struct select_params sp;
+	if (!imap_parse_sp(p) || !imap_parse_astring(p, &arg) || !parse_select_params(cmd, &sp) ||
 	    !imap_parse_eol(p))
 		return;
 	/* RFC 9051 §6.3.2: a SELECT first closes the selected mailbox, even
@@ -102,7 +153,7 @@ static void select_common(struct imap_cmd *cmd, bool readonly)
 		rm_buf_free(&name);
 		return;
 	}
-	if (condstore)
+	if (sp.condstore)
 		s->enabled |= IMAP_EN_CONDSTORE;
 	struct store_view *v;
 	enum rm_err err = store_view_begin(session_part(s), &v);
@@ -128,7 +179,7 @@ static void select_common(struct imap_cmd *cmd, bool readonly)
 	}
 	s->state = IMAP_ST_SELECTED;
 	bool rev2 = s->enabled & IMAP_EN_REV2;
-	write_flag_lists(s, v, readonly);
+	view_write_flag_lists(s, v, readonly);
 	struct rm_buf *out = imap_out(s);
 	rm_buf_printf(out, "* %u EXISTS\r\n", s->view->n);
 	if (!rev2) {
@@ -142,13 +193,15 @@ static void select_common(struct imap_cmd *cmd, bool readonly)
 		      (unsigned long long)mb.uidnext);
 	if (s->enabled & (IMAP_EN_CONDSTORE | IMAP_EN_QRESYNC))
 		rm_buf_printf(out, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
-			      (unsigned long long)(mb.highestmodseq ? mb.highestmodseq : 1));
+			      (unsigned long long)view_known_modseq(s->view));
 	if (rev2) {
 		/* RFC 9051 §6.3.2: a LIST response with the mailbox name. */
 		rm_buf_puts(out, "* LIST () \"/\" ");
 		mbox_name_write(mb.name, mb.name_len, true, out);
 		rm_buf_append(out, "\r\n", 2);
 	}
+	if (sp.qresync)
+		select_qresync(s, v, &mb, &sp);
 	store_view_end(&v);
 	rm_buf_free(&name);
 	imap_cmd_reply(cmd, "OK", "[%s] %s completed", readonly ? "READ-ONLY" : "READ-WRITE",

@@ -38,10 +38,26 @@ static void store_done(struct store_req *req)
 	struct imap_view *view = s->view;
 	struct store_view *v = NULL;
 	bool modseq = s->enabled & (IMAP_EN_CONDSTORE | IMAP_EN_QRESYNC);
+	bool send_uid = cmd->uid || (s->enabled & IMAP_EN_QRESYNC);
 	struct rm_buf *out = imap_out(s);
 	struct rm_buf modified = { 0 };
-	if (!sc->silent && store_view_begin(session_part(s), &v) != RM_OK)
+	if (store_view_begin(session_part(s), &v) == RM_OK) {
+		/* Keywords this STORE put into the mailbox for the first time
+		 * are announced before the FETCH responses. */
+		if (sc->rq.mode != STORE_FLAGS_REMOVE) {
+			for (unsigned k = 0; k < sc->rq.nkeywords; k++) {
+				uint16_t id;
+				if (store_view_keyword_id(v, s->user_id, sc->rq.keywords[k],
+							  sc->rq.keyword_lens[k], &id) == RM_OK)
+					view_kw_mark(view, id);
+			}
+		}
+		view_sync_keywords(s, v);
+		if (sc->silent)
+			store_view_end(&v);
+	} else {
 		v = NULL;
+	}
 	for (unsigned i = 0; i < sc->rq.nuids; i++) {
 		const struct store_flag_result *r = &sc->rq.results[i];
 		uint32_t uid = sc->rq.uids[i];
@@ -53,15 +69,24 @@ static void store_done(struct store_req *req)
 		}
 		if (r->status == STORE_FLAG_ABSENT)
 			continue;
-		if (r->status == STORE_FLAG_CHANGED)
+		if (r->status == STORE_FLAG_CHANGED) {
 			view_silent_add(view, uid, r->modseq);
+			/* RFC 7162 §3.1.3: a conditional STORE reports the new
+			 * MODSEQ even when .SILENT. */
+			if (!v && sc->rq.unchangedsince) {
+				rm_buf_printf(out, "* %u FETCH (", view_seq(view, uid));
+				if (send_uid)
+					rm_buf_printf(out, "UID %u ", uid);
+				rm_buf_printf(out, "MODSEQ (%llu))\r\n", (unsigned long long)r->modseq);
+			}
+		}
 		if (!v)
 			continue;
 		struct store_msg m;
 		if (store_view_msg(v, view->mailbox_id, uid, &m) != RM_OK)
 			continue;
 		rm_buf_printf(out, "* %u FETCH (", view_seq(view, uid));
-		if (cmd->uid)
+		if (send_uid)
 			rm_buf_printf(out, "UID %u ", uid);
 		rm_buf_puts(out, "FLAGS ");
 		view_write_flags(out, v, s->user_id, &m, view_is_recent(view, uid));
@@ -82,7 +107,7 @@ static void store_done(struct store_req *req)
 }
 
 /* [SP "(" UNCHANGEDSINCE n ")"] (RFC 7162 §3.1.3, store-modifiers). */
-static bool parse_modifiers(struct imap_parser *p, uint64_t *unchangedsince)
+static bool parse_modifiers(struct imap_parser *p, uint64_t *unchangedsince, bool *given)
 {
 	if (imap_parse_peek(p) != '(')
 		return true;
@@ -95,6 +120,7 @@ static bool parse_modifiers(struct imap_parser *p, uint64_t *unchangedsince)
 			return imap_parse_fail(p, "Unknown STORE modifier");
 		if (!imap_parse_sp(p) || !imap_parse_number64(p, unchangedsince))
 			return false;
+		*given = true;
 	} while (imap_parse_try_sp(p));
 	return imap_parse_rparen(p) && imap_parse_sp(p);
 }
@@ -133,8 +159,9 @@ void cmd_store(struct imap_cmd *cmd)
 	struct imap_str op;
 	struct imap_flag_list fl;
 	uint64_t unchangedsince = 0;
+	bool has_unchangedsince = false;
 	if (!imap_parse_sp(p) || !seqset_parse(p, true, &set) || !imap_parse_sp(p) ||
-	    !parse_modifiers(p, &unchangedsince) || !imap_parse_word(p, "()", &op) ||
+	    !parse_modifiers(p, &unchangedsince, &has_unchangedsince) || !imap_parse_word(p, "()", &op) ||
 	    !imap_parse_sp(p) || !parse_store_flags(p, &fl) || !imap_parse_eol(p))
 		return;
 	const char *o = op.s;
@@ -155,14 +182,27 @@ void cmd_store(struct imap_cmd *cmd)
 		imap_cmd_reply(cmd, "NO", "Mailbox is read-only");
 		return;
 	}
-	if (unchangedsince)
-		s->enabled |= IMAP_EN_CONDSTORE;
+	if (has_unchangedsince)
+		imap_condstore_enable(s);
 	uint32_t *uids;
 	unsigned n;
 	if (!select_set_uids(cmd, &set, cmd->uid, &uids, &n))
 		return;
 	if (n == 0) {
 		imap_cmd_reply(cmd, "OK", "STORE completed (no messages)");
+		return;
+	}
+	if (has_unchangedsince && unchangedsince == 0) {
+		/* RFC 7162 §3.1.3: UNCHANGEDSINCE 0 fails for every message
+		 * (its flags exist).  The store reads 0 as "no condition". */
+		struct rm_buf set_out = { 0 };
+		for (unsigned i = 0; i < n; i++) {
+			if (i)
+				rm_buf_putc(&set_out, ',');
+			rm_buf_put_u64(&set_out, cmd->uid ? uids[i] : view_seq(s->view, uids[i]));
+		}
+		imap_cmd_reply(cmd, "OK", "[MODIFIED %s] Conditional STORE failed", rm_buf_cstr(&set_out));
+		rm_buf_free(&set_out);
 		return;
 	}
 	sc->rq.req.done = store_done;

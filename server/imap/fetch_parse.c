@@ -296,3 +296,22 @@ bool fetch_parse(struct imap_parser *p, struct fetch_req *req)
 		return false;
 	return imap_parse_eol(p);
 }
+
+bool fetch_req_has(const struct fetch_req *req, enum fetch_item_kind kind)
+{
+	for (unsigned i = 0; i < req->n; i++)
+		if (req->items[i].kind == kind)
+			return true;
+	return false;
+}
+
+bool fetch_req_add(struct fetch_req *req, enum fetch_item_kind kind, const char *name)
+{
+	if (req->n >= FETCH_ITEMS_MAX)
+		return false;
+	struct fetch_item *it = &req->items[req->n++];
+	memset(it, 0, sizeof(*it));
+	it->kind = kind;
+	it->resp_name = name;
+	return true;
+}

@@ -75,4 +75,10 @@ struct fetch_req {
  * at the SP).  Memory from the parser's arena. */
 bool fetch_parse(struct imap_parser *p, struct fetch_req *req);
 
+/** True when the request has an item of that kind. */
+bool fetch_req_has(const struct fetch_req *req, enum fetch_item_kind kind);
+/** Adds an item without arguments (MODSEQ implied by CHANGEDSINCE); false
+ * when the list is full. */
+bool fetch_req_add(struct fetch_req *req, enum fetch_item_kind kind, const char *name);
+
 #endif

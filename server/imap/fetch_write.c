@@ -1,5 +1,6 @@
 #include "server/imap/fetch_write.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -8,6 +9,12 @@
 #include "server/imap/imap_date.h"
 #include "server/imap/session.h"
 #include "server/imap/view.h"
+
+int fetch_u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
 
 static enum mime_section_kind section_kind(enum fetch_section_text t)
 {
@@ -227,8 +234,16 @@ bool fetch_write(struct imap_session *s, struct store_view *v, const struct fetc
 		first = false;
 	}
 	if (m->seen_set && !has_flags) {
+		/* RFC 7162 §3.2.4: with CONDSTORE, the FETCH that reports an
+		 * implicit \Seen also carries UID (QRESYNC) and MODSEQ. */
+		if ((s->enabled & IMAP_EN_QRESYNC) && !has_uid && !uid_cmd) {
+			rm_buf_printf(out, "%sUID %u", first ? "" : " ", m->uid);
+			first = false;
+		}
 		rm_buf_puts(out, first ? "FLAGS " : " FLAGS ");
 		view_write_flags(out, v, s->user_id, &m->meta, m->recent);
+		if ((s->enabled & IMAP_EN_CONDSTORE) && !fetch_req_has(req, FI_MODSEQ))
+			rm_buf_printf(out, " MODSEQ (%llu)", (unsigned long long)m->meta.modseq);
 		first = false;
 	}
 	for (unsigned i = 0; i < req->n; i++) {
@@ -285,4 +300,41 @@ bool fetch_write(struct imap_session *s, struct store_view *v, const struct fetc
 	}
 	rm_buf_append(out, ")\r\n", 3);
 	return true;
+}
+
+void fetch_write_vanished(struct imap_session *s, const struct seqset *set, uint64_t since)
+{
+	struct store_view *v;
+	if (store_view_begin(session_part(s), &v) != RM_OK)
+		return;
+	struct store_iter *it;
+	struct rm_buf uids = { 0 };
+	if (store_view_vanished(v, s->view->mailbox_id, since, &it) == RM_OK) {
+		/* Collected, sorted and compressed: the history is in MODSEQ
+		 * order, the response wants a UID set. */
+		uint32_t uid;
+		uint64_t modseq;
+		while (store_iter_vanished(it, &uid, &modseq) == 1)
+			if (seqset_contains(set, uid))
+				rm_buf_append(&uids, &uid, sizeof(uid));
+		store_iter_free(&it);
+	}
+	store_view_end(&v);
+	size_t n = uids.len / sizeof(uint32_t);
+	if (n) {
+		uint32_t *u = (uint32_t *)(void *)uids.data;
+		qsort(u, n, sizeof(*u), fetch_u32_cmp);
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!k || u[k - 1] != u[i])
+				u[k++] = u[i];
+		struct seqset vs;
+		seqset_from_sorted(&vs, u, k, &s->arena);
+		struct rm_buf *out = imap_out(s);
+		rm_buf_puts(out, "* VANISHED (EARLIER) ");
+		seqset_write(&vs, out);
+		rm_buf_append(out, "\r\n", 2);
+		conn_mark_dirty(s->c);
+	}
+	rm_buf_free(&uids);
 }

@@ -12,6 +12,7 @@
 
 #include "common/buf.h"
 #include "server/imap/fetch_parse.h"
+#include "server/imap/seqset.h"
 #include "storage/store.h"
 
 struct imap_session;
@@ -49,5 +50,12 @@ bool fetch_range(const struct fetch_req *req, const struct fetch_msg *m, size_t 
  * transfer encoding: the caller answers NO [UNKNOWN-CTE]). */
 bool fetch_write(struct imap_session *s, struct store_view *v, const struct fetch_req *req,
 		 bool uid_cmd, const struct fetch_msg *m, struct rm_buf *out);
+
+/** qsort comparator for uint32_t, ascending. */
+int fetch_u32_cmp(const void *a, const void *b);
+
+/** Writes "* VANISHED (EARLIER) <uids>" for the UIDs in set expunged with
+ * a MODSEQ above since (RFC 7162 §3.2.6, §3.2.10.1); nothing when none. */
+void fetch_write_vanished(struct imap_session *s, const struct seqset *set, uint64_t since);
 
 #endif

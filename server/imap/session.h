@@ -141,6 +141,11 @@ struct part *session_part(const struct imap_session *s);
 /** Runs on the owner worker after a login's hand-off (cmd_auth.c). */
 void imap_auth_arrived(struct imap_session *s);
 
+/** A CONDSTORE enabling command ran (RFC 7162 §3.1): from now on untagged
+ * FETCH responses carry MODSEQ; the first one with a mailbox selected
+ * reports its HIGHESTMODSEQ (view.c). */
+void imap_condstore_enable(struct imap_session *s);
+
 /** True when plaintext mechanisms (LOGIN, PLAIN) are allowed here. */
 bool imap_plaintext_auth_ok(const struct imap_session *s);
 

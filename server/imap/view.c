@@ -71,9 +71,12 @@ enum rm_err view_open(struct imap_session *s, struct store_view *v,
 	}
 	struct store_msg m;
 	int rc;
-	while ((rc = store_iter_msg(it, &m)) == 1)
+	while ((rc = store_iter_msg(it, &m)) == 1) {
 		uids_push(view, m.uid);
+		view_kw_note(view, &m);
+	}
 	store_iter_free(&it);
+	view->kw_dirty = false;
 	if (rc < 0) {
 		free(view->uids);
 		free(view);
@@ -101,6 +104,7 @@ void view_close(struct imap_session *s)
 		return;
 	store_watch_remove(session_part(s), &view->watch);
 	free(view->uids);
+	free(view->kwbits);
 	free(s->recent_kept);
 	s->recent_kept = view->recent;
 	s->recent_kept_n = view->nrecent;
@@ -156,6 +160,22 @@ uint32_t view_recent_count(const struct imap_view *view)
 	return n;
 }
 
+uint64_t view_known_modseq(const struct imap_view *view)
+{
+	uint64_t m = RM_MIN(view->flags_modseq, view->expunge_modseq);
+	return m ? m : 1;
+}
+
+void imap_condstore_enable(struct imap_session *s)
+{
+	if (s->enabled & IMAP_EN_CONDSTORE)
+		return;
+	s->enabled |= IMAP_EN_CONDSTORE;
+	if (s->view)
+		imap_untagged(s, "OK [HIGHESTMODSEQ %llu] Highest",
+			      (unsigned long long)view_known_modseq(s->view));
+}
+
 void view_silent_add(struct imap_view *view, uint32_t uid, uint64_t modseq)
 {
 	view->silent = rm_realloc(view->silent, (view->nsilent + 1) * sizeof(*view->silent));
@@ -193,6 +213,67 @@ void view_write_flags(struct rm_buf *out, struct store_view *v, uint64_t user_id
 		rm_buf_append(out, name, len);
 	}
 	rm_buf_putc(out, ')');
+}
+
+void view_kw_mark(struct imap_view *view, uint16_t id)
+{
+	unsigned w = id / 64u;
+	if (w >= view->kwwords) {
+		unsigned n = RM_MAX(w + 1, view->kwwords * 2);
+		view->kwbits = rm_realloc(view->kwbits, n * sizeof(*view->kwbits));
+		memset(view->kwbits + view->kwwords, 0, (n - view->kwwords) * sizeof(*view->kwbits));
+		view->kwwords = n;
+	}
+	uint64_t bit = (uint64_t)1 << (id % 64u);
+	if (!(view->kwbits[w] & bit)) {
+		view->kwbits[w] |= bit;
+		view->kw_dirty = true;
+	}
+}
+
+void view_kw_note(struct imap_view *view, const struct store_msg *m)
+{
+	for (unsigned i = 0; i < m->nkeywords; i++)
+		view_kw_mark(view, store_msg_keyword(m, i));
+}
+
+void view_write_flag_lists(struct imap_session *s, struct store_view *v, bool readonly)
+{
+	struct rm_buf *out = imap_out(s);
+	struct rm_buf kw = { 0 };
+	struct imap_view *view = s->view;
+	for (unsigned w = 0; view && w < view->kwwords; w++) {
+		for (unsigned b = 0; b < 64; b++) {
+			if (!(view->kwbits[w] & ((uint64_t)1 << b)))
+				continue;
+			const char *name;
+			size_t len;
+			if (store_view_keyword_name(v, s->user_id, (uint16_t)(w * 64 + b), &name, &len) != RM_OK)
+				continue;
+			rm_buf_putc(&kw, ' ');
+			rm_buf_append(&kw, name, len);
+		}
+	}
+	rm_buf_puts(out, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
+	rm_buf_append(out, kw.data, kw.len);
+	rm_buf_puts(out, ")\r\n");
+	if (readonly) {
+		rm_buf_puts(out, "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n");
+	} else {
+		rm_buf_puts(out, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
+		rm_buf_append(out, kw.data, kw.len);
+		rm_buf_puts(out, " \\*)] Flags permitted\r\n");
+	}
+	rm_buf_free(&kw);
+	if (view)
+		view->kw_dirty = false;
+	conn_mark_dirty(s->c);
+}
+
+void view_sync_keywords(struct imap_session *s, struct store_view *v)
+{
+	if (s->view && s->view->kw_dirty)
+		view_write_flag_lists(s, v, s->view->readonly);
 }
 
 /* ---- sync ----------------------------------------------------------------- */
@@ -270,9 +351,12 @@ static void sync_new(struct imap_session *s, struct store_view *v, const struct 
 		return;
 	uint32_t before = view->n;
 	struct store_msg m;
-	while (store_iter_msg(it, &m) == 1)
-		if (m.uid >= view->uidnext)
+	while (store_iter_msg(it, &m) == 1) {
+		if (m.uid >= view->uidnext) {
 			uids_push(view, m.uid);
+			view_kw_note(view, &m);
+		}
+	}
 	store_iter_free(&it);
 	view->uidnext = mb->uidnext;
 	recent_claim_upto(s, mb->uidnext);
@@ -283,6 +367,21 @@ static void sync_new(struct imap_session *s, struct store_view *v, const struct 
 	if (!(s->enabled & IMAP_EN_REV2))
 		rm_buf_printf(out, "* %u RECENT\r\n", view_recent_count(view));
 	conn_mark_dirty(s->c);
+}
+
+/* A first pass over the flag changes: keywords new to the mailbox are
+ * announced (FLAGS) before the FETCH responses that use them. */
+static void sync_flags_keywords(struct imap_session *s, struct store_view *v)
+{
+	struct imap_view *view = s->view;
+	struct store_iter *it;
+	if (store_view_changed(v, view->mailbox_id, view->flags_modseq, &it) != RM_OK)
+		return;
+	struct store_msg m;
+	while (store_iter_msg(it, &m) == 1)
+		if (view_seq(view, m.uid))
+			view_kw_note(view, &m);
+	store_iter_free(&it);
 }
 
 static void sync_flags(struct imap_session *s, struct store_view *v, uint64_t upto,
@@ -343,6 +442,9 @@ void view_sync(struct imap_session *s, bool allow_expunge, bool send_uid)
 	if (allow_expunge && mb.highestmodseq > view->expunge_modseq)
 		sync_expunges(s, v, mb.highestmodseq);
 	sync_new(s, v, &mb);
+	if (mb.highestmodseq > view->flags_modseq)
+		sync_flags_keywords(s, v);
+	view_sync_keywords(s, v);
 	if (mb.highestmodseq > view->flags_modseq)
 		sync_flags(s, v, mb.highestmodseq, (uint32_t)RM_MIN(known_uidnext, UINT32_MAX), send_uid);
 	store_view_end(&v);

@@ -49,6 +49,12 @@ struct imap_view {
 	/* STORE .SILENT: (uid, modseq) pairs the next sync must not report. */
 	struct { uint32_t uid; uint64_t modseq; } *silent;
 	unsigned nsilent;
+	/* Keywords used in this mailbox, by id: what FLAGS lists (RFC 9051
+	 * §7.3.5 "flags defined in the mailbox"); a new one is announced
+	 * with a fresh FLAGS response before it is used. */
+	uint64_t *kwbits;
+	unsigned kwwords;
+	bool kw_dirty;
 	struct store_watch watch;
 };
 
@@ -71,9 +77,23 @@ uint32_t view_recent_count(const struct imap_view *view);
  * unsolicited FETCH responses (UID commands, QRESYNC). */
 void view_sync(struct imap_session *s, bool allow_expunge, bool send_uid);
 
+/** The HIGHESTMODSEQ this session has been told everything up to (both
+ * flag changes and expunges), at least 1. */
+uint64_t view_known_modseq(const struct imap_view *view);
+
 /** Remembers a change this session made with STORE .SILENT so the next
  * sync does not report it back. */
 void view_silent_add(struct imap_view *view, uint32_t uid, uint64_t modseq);
+
+/** Writes "* FLAGS (...)" and "* OK [PERMANENTFLAGS (...)]" with the
+ * user's keywords. */
+void view_write_flag_lists(struct imap_session *s, struct store_view *v, bool readonly);
+/** Marks the keywords of m as used in the mailbox (kw_dirty when new). */
+void view_kw_note(struct imap_view *view, const struct store_msg *m);
+/** Marks one keyword id. */
+void view_kw_mark(struct imap_view *view, uint16_t id);
+/** Writes the flag lists again when kw_dirty. */
+void view_sync_keywords(struct imap_session *s, struct store_view *v);
 
 /** Appends "(\Seen \Flagged $Label1)" for a message: system flags,
  * \Recent when recent, keyword names looked up in v. */

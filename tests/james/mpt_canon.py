@@ -30,8 +30,22 @@ PERMUTE_MAX_ITEMS = 6  # 720 orders at most; beyond, the script's order only
 
 
 def plain(hint):
-    """The script text with regex escapes removed: `\\(\\\\Seen\\)` -> `(Seen)`."""
-    return hint.replace("\\", "")
+    """The script text as literal text: regex escapes resolved
+    (`\\(\\\\Seen\\)` -> `(\\Seen)`) and the wildcards `.*`, `.+`, `.?`
+    dropped, so a `*` or `\\*` found in it is one the script wrote."""
+    out = []
+    i = 0
+    while i < len(hint):
+        c = hint[i]
+        if c == "\\" and i + 1 < len(hint):
+            out.append(hint[i + 1])
+            i += 2
+        elif c == "." and i + 1 < len(hint) and hint[i + 1] in "*+?":
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
 
 
 def _word(key):
@@ -53,13 +67,21 @@ def _anchor(text, word, start=0):
 
 
 def _sorted(items, text, start):
-    big = len(text) + 1
+    """Items the script names take the script's order, in the places those
+    items hold in the server's list; items it does not name (matched by a
+    wildcard) stay where the server put them."""
     keyed = []
+    slots = []
     for n, (name, item) in enumerate(items):
         pos = _position(text, name, start)
-        keyed.append((pos if pos is not None else big, n, item))
+        if pos is not None:
+            keyed.append((pos, n, item))
+            slots.append(n)
     keyed.sort()
-    return [item for _, _, item in keyed]
+    out = [item for _, item in items]
+    for slot, (_, _, item) in zip(slots, keyed):
+        out[slot] = item
+    return out
 
 
 def _flags_at(raw, i, text, start):
