@@ -235,11 +235,14 @@ def test_create_8bit_name_without_utf8_is_refused(server, user):
 
 def test_create_name_limits(server, user):
     c = login(server, user)
-    # The store keys names up to 500 bytes (RM_STORE_MAILBOX_NAME_MAX_BYTES).
+    # RM_MAILBOX_NAME_MAX_BYTES: 500 bytes (the store's key limit), N and N+1.
     c.ok("CREATE " + "x" * 500)
     r = c.cmd("CREATE " + "y" * 501)
     assert r.status == "NO" and code(r) == "LIMIT", r
-    r = c.cmd("CREATE " + "z" * 1025)           # RM_MAILBOX_NAME_MAX_BYTES
+    r = c.cmd("CREATE " + "z" * 5000)
+    assert r.status == "NO" and code(r) == "LIMIT", r
+    # Superiors count: the whole name is limited, not each level.
+    r = c.cmd("CREATE " + "x" * 500 + "/y")
     assert r.status == "NO" and code(r) == "LIMIT", r
     # Depth: RM_MAILBOX_DEPTH_MAX levels.
     c.ok("CREATE " + "/".join(["d"] * 64))
