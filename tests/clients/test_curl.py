@@ -16,7 +16,7 @@ def curl(*args, data=None):
     return out.stdout
 
 
-def test_curl_list_fetch_append(make_server, cert):
+def test_curl_list_fetch_append(make_server, cert, tmp_path):
     srv = make_server()
     msgs = [make_message(i) for i in range(3)]
     load_messages(srv, "alice", "wonderland", "INBOX", msgs)
@@ -30,7 +30,9 @@ def test_curl_list_fetch_append(make_server, cert):
     assert body == msgs[1]
     # Append through curl's upload (APPEND), over implicit TLS this time.
     new = make_message(99)
-    curl(*auth, "--cacert", cert[0], "-T", "-",
-         "imaps://127.0.0.1:%d/Drafts" % srv.imaps_port, data=new)
+    path = tmp_path / "new.eml"
+    path.write_bytes(new)
+    curl(*auth, "--cacert", cert[0], "-T", str(path),
+         "imaps://127.0.0.1:%d/Drafts" % srv.imaps_port)
     body = curl(*auth, base + "/Drafts;UID=1")
     assert body == new
