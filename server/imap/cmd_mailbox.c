@@ -272,14 +272,31 @@ void cmd_create(struct imap_cmd *cmd)
 
 /* ---- DELETE, SUBSCRIBE, UNSUBSCRIBE ---------------------------------------- */
 
-void cmd_delete(struct imap_cmd *cmd)
+/* "SP mailbox" and the end of the command: the internal name in the arena,
+ * or NULL after a reply or with the parser's error. */
+static char *mbox_only_arg(struct imap_cmd *cmd, size_t *len_r)
 {
 	struct imap_parser *p = &cmd->p;
 	struct imap_str arg;
 	if (!imap_parse_sp(p) || !imap_parse_astring(p, &arg) || !imap_parse_eol(p))
-		return;
+		return NULL;
+	return mbox_arg(cmd, &arg, len_r);
+}
+
+/* The one request of a command that mbox_reply answers; the caller fills
+ * it and submits it. */
+static struct mbox_op *mbox_single(struct imap_cmd *cmd, const char *verb)
+{
+	struct mbox_ctx *mc = mbox_ctx_new(cmd, verb);
+	mc->finish = mbox_reply;
+	imap_cmd_async_begin(cmd);
+	return mbox_op_new(mc, true);
+}
+
+void cmd_delete(struct imap_cmd *cmd)
+{
 	size_t len;
-	char *name = mbox_arg(cmd, &arg, &len);
+	char *name = mbox_only_arg(cmd, &len);
 	if (!name)
 		return;
 	if (is_inbox(name, len)) {
@@ -288,36 +305,26 @@ void cmd_delete(struct imap_cmd *cmd)
 	}
 	/* Inferiors stay (§6.3.5 "MUST NOT remove inferior hierarchical
 	 * names"); LIST then shows the name as a non-existent superior. */
-	struct mbox_ctx *mc = mbox_ctx_new(cmd, "DELETE");
-	mc->finish = mbox_reply;
-	struct mbox_op *op = mbox_op_new(mc, true);
+	struct mbox_op *op = mbox_single(cmd, "DELETE");
 	op->u.del.user_id = cmd->s->user_id;
 	op->u.del.name = name;
 	op->u.del.name_len = len;
-	imap_cmd_async_begin(cmd);
 	store_mbox_delete(session_part(cmd->s), &op->u.del);
 }
 
 static void subscribe_common(struct imap_cmd *cmd, bool on)
 {
-	struct imap_parser *p = &cmd->p;
-	struct imap_str arg;
-	if (!imap_parse_sp(p) || !imap_parse_astring(p, &arg) || !imap_parse_eol(p))
-		return;
 	size_t len;
-	char *name = mbox_arg(cmd, &arg, &len);
+	char *name = mbox_only_arg(cmd, &len);
 	if (!name)
 		return;
 	/* The name need not exist (§6.3.7); subscribing twice, or
 	 * unsubscribing a name not subscribed, is OK (§6.3.8). */
-	struct mbox_ctx *mc = mbox_ctx_new(cmd, on ? "SUBSCRIBE" : "UNSUBSCRIBE");
-	mc->finish = mbox_reply;
-	struct mbox_op *op = mbox_op_new(mc, true);
+	struct mbox_op *op = mbox_single(cmd, on ? "SUBSCRIBE" : "UNSUBSCRIBE");
 	op->u.sub.user_id = cmd->s->user_id;
 	op->u.sub.name = name;
 	op->u.sub.name_len = len;
 	op->u.sub.on = on;
-	imap_cmd_async_begin(cmd);
 	store_subscribe(session_part(cmd->s), &op->u.sub);
 }
 
@@ -383,9 +390,7 @@ static void rename_inbox_created(struct mbox_ctx *mc)
 		mbox_reply(mc);
 }
 
-/* Existing mailboxes to rename for "from": from itself, or when it does
- * not exist, its topmost existing inferiors.  Fails with RM_ERR_EXISTS when
- * a new name is taken, RM_ERR_NOTFOUND when there is nothing to rename. */
+/* What a RENAME of a name other than INBOX does. */
 struct rename_plan {
 	const char *from, *to;
 	size_t from_len, to_len;
@@ -395,6 +400,7 @@ struct rename_plan {
 	unsigned nroots;
 };
 
+/* Whether mb (inside from) is renamed by its own request. */
 static bool rename_is_root(struct imap_session *s, struct store_view *v,
 			   const struct rename_plan *rp, const struct store_mailbox *mb,
 			   enum rm_err *err_r)
@@ -407,6 +413,9 @@ static bool rename_is_root(struct imap_session *s, struct store_view *v,
 	return true;
 }
 
+/* Existing mailboxes to rename for "from": from itself, or when it does
+ * not exist, its topmost existing inferiors.  Fails with RM_ERR_EXISTS when
+ * a new name is taken, RM_ERR_NOTFOUND when there is nothing to rename. */
 static enum rm_err rename_plan_make(struct imap_session *s, struct store_view *v,
 				    struct rename_plan *rp)
 {
