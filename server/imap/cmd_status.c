@@ -14,7 +14,6 @@
 #include "server/imap/mailbox_name.h"
 #include "server/imap/recent.h"
 #include "server/imap/select.h"
-#include "server/imap/view.h"
 #include "server/server.h"
 #include "server/worker.h"
 #include "storage/store.h"
@@ -100,20 +99,6 @@ void cmd_status_write(struct imap_session *s, const struct store_mailbox *mb, ui
 	rm_buf_puts(out, ")\r\n");
 }
 
-/* RFC 7162 §3.1: STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command;
- * the first one with a mailbox selected reports that mailbox's
- * HIGHESTMODSEQ (§3.1 last paragraph). */
-static void status_enable_condstore(struct imap_session *s, struct store_view *v)
-{
-	if (s->enabled & (IMAP_EN_CONDSTORE | IMAP_EN_QRESYNC))
-		return;
-	s->enabled |= IMAP_EN_CONDSTORE;
-	struct store_mailbox sel;
-	if (s->view && store_view_mailbox_by_id(v, s->view->mailbox_id, &sel) == RM_OK)
-		imap_untagged(s, "OK [HIGHESTMODSEQ %llu] Highest",
-			      (unsigned long long)status_modseq(&sel));
-}
-
 void cmd_status(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
@@ -134,8 +119,9 @@ void cmd_status(struct imap_cmd *cmd)
 	if (err == RM_OK) {
 		err = store_view_mailbox(v, s->user_id, name.data, name.len, &mb);
 		if (err == RM_OK) {
+			/* RFC 7162 §3.1: a CONDSTORE enabling command. */
 			if (items & STATUS_HIGHESTMODSEQ)
-				status_enable_condstore(s, v);
+				imap_condstore_enable(s);
 			cmd_status_write(s, &mb, items);
 		}
 		store_view_end(&v);
