@@ -55,3 +55,10 @@ def make_server(tmp_path, cert):
         if srv.proc and srv.proc.poll() is None:
             srv.stop()
         srv.check_log_clean()
+
+
+@pytest.fixture
+def user(server):
+    """A fresh user (password "pw") on the module's server: tests never
+    depend on each other's mailboxes."""
+    return server.add_user()

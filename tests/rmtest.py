@@ -162,6 +162,20 @@ class Server:
         for mark in SANITIZER_MARKS:
             assert mark not in text, "server log has %r:\n%s" % (mark, text[-6000:])
 
+    def add_user(self, prefix="u", password="pw"):
+        """Adds a fresh user to the running server (passwd-file rewritten,
+        SIGHUP, waits for the reload) and returns its login."""
+        import uuid
+        name = prefix + uuid.uuid4().hex[:10]
+        self.users[name] = "{PLAIN}" + password
+        self.write_passwd()
+        n = self.log().count("event=passwd_loaded")
+        self.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        while self.log().count("event=passwd_loaded") <= n and time.time() < deadline:
+            time.sleep(0.02)
+        return name
+
     # -- clients -----------------------------------------------------------
     def connect(self, tls=False, starttls=False, timeout=10):
         c = Client(self.imaps_port if tls else self.imap_port, tls=tls, timeout=timeout)

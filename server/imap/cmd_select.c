@@ -183,7 +183,8 @@ static void select_common(struct imap_cmd *cmd, bool readonly)
 	struct rm_buf *out = imap_out(s);
 	rm_buf_printf(out, "* %u EXISTS\r\n", s->view->n);
 	if (!rev2) {
-		rm_buf_printf(out, "* %u RECENT\r\n", view_recent_count(s->view));
+		s->view->recent_reported = view_recent_count(s->view);
+		rm_buf_printf(out, "* %u RECENT\r\n", s->view->recent_reported);
 		uint32_t unseen = first_unseen(s, v, mb.id);
 		if (unseen)
 			rm_buf_printf(out, "* OK [UNSEEN %u] First unseen\r\n", unseen);

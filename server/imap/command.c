@@ -5,6 +5,7 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "server/imap/view.h"
 #include "server/server.h"
 #include "server/worker.h"
 
@@ -165,6 +166,8 @@ void imap_dispatch(struct imap_session *s)
 	cmd->active = true;
 	cmd->start_ms = rm_now_ms();
 	s->in_dispatch = true;
+	if (s->view && !(def->flags & CMD_F_NO_SYNC))
+		view_sync_new(s);
 	def->handler(cmd);
 	s->in_dispatch = false;
 	if (cmd->active && !cmd->async && !cmd->on_line) {

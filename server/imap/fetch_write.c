@@ -120,8 +120,9 @@ static bool write_section(struct rm_buf *out, const struct fetch_item *it,
 		rm_buf_printf(out, "<%u>", it->offset);
 	rm_buf_putc(out, ' ');
 	if (!item_range(it, m, &r)) {
-		/* RFC 9051 §7.5.2: a section that does not exist is empty. */
-		rm_buf_puts(out, "NIL");
+		/* A section that does not exist reads as empty (as other
+		 * servers answer it; nstring allows NIL too). */
+		rm_buf_puts(out, "{0}\r\n");
 		return true;
 	}
 	struct rm_buf tmp = { 0 };

@@ -33,19 +33,30 @@ bool imap_parse_at_end(const struct imap_parser *p)
 	return p->p >= p->end;
 }
 
+/* The grammar has exactly one SP between arguments; clients that send
+ * two (Apache James's own tests do) are understood: nothing an argument
+ * can start with is a space, so this is never ambiguous. */
+static void skip_extra_spaces(struct imap_parser *p)
+{
+	while (p->p < p->end && *p->p == ' ' && p->p + 1 < p->end)
+		p->p++;
+}
+
 bool imap_parse_sp(struct imap_parser *p)
 {
 	if (p->p < p->end && *p->p == ' ') {
 		p->p++;
+		skip_extra_spaces(p);
 		return true;
 	}
-	return imap_parse_fail(p, p->p >= p->end ? "Missing argument" : "Expected a single space");
+	return imap_parse_fail(p, p->p >= p->end ? "Missing argument" : "Expected a space");
 }
 
 bool imap_parse_try_sp(struct imap_parser *p)
 {
 	if (p->p < p->end && *p->p == ' ') {
 		p->p++;
+		skip_extra_spaces(p);
 		return true;
 	}
 	return false;

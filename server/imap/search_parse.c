@@ -129,6 +129,7 @@ static bool parse_named(struct sp_state *st, const struct imap_str *w, struct se
 		 * keep, so it is parsed and the mailbox-wide value used. */
 		if (!(*out = k = key_new(st, SK_MODSEQ)) || !imap_parse_sp(p))
 			return false;
+		st->prog->has_modseq = true;
 		if (imap_parse_peek(p) == '"') {
 			struct imap_str entry, type;
 			if (!imap_parse_string(p, &entry) || !imap_parse_sp(p) ||

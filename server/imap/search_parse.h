@@ -50,6 +50,7 @@ struct search_key {
 	const char *header;         /* HEADER field name; "From", "To", "Cc", "Bcc", "Subject" */
 	const char *str;            /* the string argument (arena, NUL-terminated) */
 	size_t str_len;
+	unsigned text_id;           /* search_eval.c: index of a text key's state */
 };
 
 enum search_return {
@@ -66,6 +67,7 @@ struct search_program {
 	unsigned ret;               /* enum search_return bits; RETURN () means ALL */
 	const char *charset;        /* NULL when absent */
 	bool uses_dollar;
+	bool has_modseq;            /* a MODSEQ key: results carry MODSEQ (RFC 7162 §3.1.5) */
 	unsigned nkeys;
 };
 

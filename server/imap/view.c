@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "server/imap/command.h"
 #include "server/imap/flags.h"
 #include "server/imap/recent.h"
 #include "server/imap/session.h"
@@ -337,6 +338,11 @@ static void sync_expunges(struct imap_session *s, struct store_view *v, uint64_t
 		memmove(view->uids + seq - 1, view->uids + seq, (view->n - seq) * sizeof(*view->uids));
 		view->n--;
 	}
+	/* RFC 3501 §7.3.2: RECENT follows a change of the count. */
+	if (!(s->enabled & IMAP_EN_REV2) && view_recent_count(view) != view->recent_reported) {
+		view->recent_reported = view_recent_count(view);
+		rm_buf_printf(out, "* %u RECENT\r\n", view->recent_reported);
+	}
 	free(seqs);
 	conn_mark_dirty(s->c);
 }
@@ -350,6 +356,8 @@ static void sync_new(struct imap_session *s, struct store_view *v, const struct 
 	if (store_view_msgs(v, view->mailbox_id, (uint32_t)view->uidnext, &it) != RM_OK)
 		return;
 	uint32_t before = view->n;
+	if (!view->announced_from)
+		view->announced_from = view->uidnext;
 	struct store_msg m;
 	while (store_iter_msg(it, &m) == 1) {
 		if (m.uid >= view->uidnext) {
@@ -364,8 +372,10 @@ static void sync_new(struct imap_session *s, struct store_view *v, const struct 
 		return;
 	struct rm_buf *out = imap_out(s);
 	rm_buf_printf(out, "* %u EXISTS\r\n", view->n);
-	if (!(s->enabled & IMAP_EN_REV2))
-		rm_buf_printf(out, "* %u RECENT\r\n", view_recent_count(view));
+	if (!(s->enabled & IMAP_EN_REV2)) {
+		view->recent_reported = view_recent_count(view);
+		rm_buf_printf(out, "* %u RECENT\r\n", view->recent_reported);
+	}
 	conn_mark_dirty(s->c);
 }
 
@@ -429,16 +439,21 @@ void view_sync(struct imap_session *s, bool allow_expunge, bool send_uid)
 	enum rm_err err = store_view_mailbox_by_id(v, view->mailbox_id, &mb);
 	if (err == RM_ERR_NOTFOUND) {
 		store_view_end(&v);
-		/* Deleted under us (another session): nothing sensible is left
-		 * to show. */
-		imap_bye(s, "Selected mailbox was deleted, have to disconnect");
+		/* Deleted.  By this session's own DELETE: it simply leaves the
+		 * selected state (RFC 9051 §6.3.5 permits deleting any
+		 * mailbox).  By another session: nothing sensible is left to
+		 * show, so BYE, as Dovecot and James do. */
+		bool own = s->cmd.active && s->cmd.def && !strcmp(s->cmd.def->name, "DELETE");
+		view_close(s);
+		s->state = IMAP_ST_AUTH;
+		if (!own)
+			imap_bye(s, "Selected mailbox was deleted, have to disconnect");
 		return;
 	}
 	if (err != RM_OK) {
 		store_view_end(&v);
 		return;
 	}
-	uint64_t known_uidnext = view->uidnext;
 	if (allow_expunge && mb.highestmodseq > view->expunge_modseq)
 		sync_expunges(s, v, mb.highestmodseq);
 	sync_new(s, v, &mb);
@@ -446,7 +461,26 @@ void view_sync(struct imap_session *s, bool allow_expunge, bool send_uid)
 		sync_flags_keywords(s, v);
 	view_sync_keywords(s, v);
 	if (mb.highestmodseq > view->flags_modseq)
-		sync_flags(s, v, mb.highestmodseq, (uint32_t)RM_MIN(known_uidnext, UINT32_MAX), send_uid);
+		sync_flags(s, v, mb.highestmodseq,
+			   (uint32_t)RM_MIN(view->announced_from ? view->announced_from : view->uidnext,
+					    (uint64_t)UINT32_MAX), send_uid);
+	view->announced_from = 0;
+	store_view_end(&v);
+}
+
+void view_sync_new(struct imap_session *s)
+{
+	struct imap_view *view = s->view;
+	if (!view)
+		return;
+	struct store_view *v;
+	if (store_view_begin(session_part(s), &v) != RM_OK)
+		return;
+	struct store_mailbox mb;
+	if (store_view_mailbox_by_id(v, view->mailbox_id, &mb) == RM_OK && mb.uidnext > view->uidnext) {
+		sync_new(s, v, &mb);
+		view_sync_keywords(s, v);
+	}
 	store_view_end(&v);
 }
 

@@ -43,6 +43,10 @@ struct imap_view {
 	uint64_t uidnext;          /* UIDs below it are known to the session */
 	uint64_t flags_modseq;     /* flag changes up to here are reported */
 	uint64_t expunge_modseq;   /* expunges up to here are reported */
+	/* UIDs at or above this were announced with EXISTS after the last
+	 * flag sync (0: none): their flags are the client's to fetch. */
+	uint64_t announced_from;
+	uint32_t recent_reported;  /* last RECENT count sent */
 	/* \Recent (IMAP4rev1): UID ranges this session claimed. */
 	struct uid_range *recent;
 	unsigned nrecent;
@@ -80,6 +84,11 @@ void view_sync(struct imap_session *s, bool allow_expunge, bool send_uid);
 /** The HIGHESTMODSEQ this session has been told everything up to (both
  * flag changes and expunges), at least 1. */
 uint64_t view_known_modseq(const struct imap_view *view);
+
+/** Announces new messages (EXISTS) before a command runs, so sequence
+ * numbers the client may already have heard of elsewhere are valid; never
+ * expunges, so every number the client knows keeps its meaning. */
+void view_sync_new(struct imap_session *s);
 
 /** Remembers a change this session made with STORE .SILENT so the next
  * sync does not report it back. */

@@ -40,7 +40,25 @@ class RingmailTarget:
         self.server = rmtest.Server(os.path.join(self.base_dir, "s%03d" % self.count),
                                     users=stored, cert=self.cert)
         self.server.start()
+        for user, password in users.items():
+            self._james_account(user, password)
         return "127.0.0.1", self.server.imap_port
+
+    # The mailboxes ringmail gives every new user besides INBOX.
+    DEFAULT_MAILBOXES = ("Drafts", "Sent", "Trash", "Junk", "Archive")
+
+    def _james_account(self, user, password):
+        """James runs every script on an account holding only INBOX; a
+        ringmail user starts with the special-use folders too, so they are
+        deleted before the script (harness set-up, not a server rule)."""
+        c = self.server.connect()
+        c.greeting()
+        c.ok("LOGIN %s %s" % (rmtest.quote(user), rmtest.quote(password)))
+        for name in self.DEFAULT_MAILBOXES:
+            c.ok("DELETE %s" % name)
+            c.ok("UNSUBSCRIBE %s" % name)
+        c.ok("LOGOUT")
+        c.close()
 
     def end_script(self):
         """Stops the server; returns a problem to report, or None."""

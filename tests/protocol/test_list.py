@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from test_mailbox import DEFAULTS, add_user, append, listing, login, parse_list, user  # noqa: F401
+from test_mailbox import DEFAULTS, add_user, append, listing, login, parse_list
 
 HNC, HC = "\\HasNoChildren", "\\HasChildren"
 NONEX, NOSEL, SUB = "\\NonExistent", "\\Noselect", "\\Subscribed"

@@ -28,23 +28,7 @@ DEFAULTS = {
 
 
 def add_user(server):
-    """Adds a user with password "pw" to a running server (passwd-file
-    rewritten, SIGHUP, wait for the reload)."""
-    name = "m" + uuid.uuid4().hex[:10]
-    server.users[name] = "{PLAIN}pw"
-    server.write_passwd()
-    n = server.log().count("event=passwd_loaded")
-    server.proc.send_signal(signal.SIGHUP)
-    deadline = time.time() + 10
-    while server.log().count("event=passwd_loaded") <= n and time.time() < deadline:
-        time.sleep(0.02)
-    return name
-
-
-@pytest.fixture
-def user(server):
-    """A fresh user per test: tests never depend on each other's folders."""
-    return add_user(server)
+    return server.add_user("m")
 
 
 def login(server, user):

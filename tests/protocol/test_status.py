@@ -3,7 +3,7 @@ HIGHESTMODSEQ (RFC 7162 §3.1.7) and APPENDLIMIT (RFC 7889 §3.1), over real
 sockets: values checked against what the test stored."""
 import re
 
-from test_mailbox import MSG, append, code, login, status, user  # noqa: F401
+from test_mailbox import MSG, append, code, login, status
 
 ALL = "MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN DELETED SIZE HIGHESTMODSEQ APPENDLIMIT"
 
