@@ -144,6 +144,15 @@
 
 /* UIDs in one SEARCH result before NO [LIMIT]. */
 #define RM_SEARCH_RESULT_MAX        10000000u
+/* Searchable text kept per message (index/fts_doc.h): decoded text past it
+ * is not searched, by the index path and the scan path alike.  A 8 MiB
+ * text part is a log dump, not a letter; the bound keeps one message from
+ * filling the index. */
+#define RM_FTS_DOC_MAX_BYTES        (8u * 1024 * 1024)
+/* Messages whose bytes one search scan reads at once (scan path, and the
+ * message bytes it holds): like FETCH's batches. */
+#define RM_SEARCH_SCAN_BATCH        32u
+#define RM_SEARCH_SCAN_BATCH_BYTES  (8u * 1024 * 1024)
 
 _Static_assert(RM_LINE_PREAUTH_MAX_BYTES <= RM_LINE_MAX_BYTES, "preauth line");
 _Static_assert(RM_LITERAL_MINUS_MAX_BYTES <= RM_LITERAL_MAX_BYTES, "literal-");
@@ -222,5 +231,28 @@ _Static_assert(RM_SCRAM_ITERATIONS_DEFAULT >= 4096, "RFC 7677 3");
 _Static_assert(RM_STORE_MAILBOX_NAME_MAX_BYTES + 8 <= 511, "LMDB key size");
 _Static_assert(RM_STORE_MAILBOX_NAME_MAX_BYTES <= RM_MAILBOX_NAME_MAX_BYTES, "name");
 _Static_assert(RM_STORE_BATCH_MAX_BYTES <= RM_SEGMENT_DEFAULT_MAX_BYTES, "batch");
+
+/* ---- delivery and operations (server/lmtp, metrics, control) ------------- */
+
+/* An LMTP command line.  RFC 5321 §4.5.3.1.4 says 512 octets; SMTPUTF8
+ * addresses (RFC 6531) and ESMTP parameters make real lines longer, and
+ * Postfix sends up to ~1 KiB, so 4 KiB with room. */
+#define RM_LMTP_LINE_MAX_BYTES      4096u
+/* Recipients of one transaction: RFC 5321 §4.5.3.1.8 requires at least 100;
+ * each costs one reply line and one store_rcpt. */
+#define RM_LMTP_RCPTS_MAX           1000u
+/* Invalid LMTP commands in a row before the server closes (same reasoning
+ * as RM_BAD_COMMANDS_MAX). */
+#define RM_LMTP_BAD_COMMANDS_MAX    20u
+/* A control-socket request line (a login and a mailbox name fit). */
+#define RM_CONTROL_LINE_MAX_BYTES   4096u
+/* An HTTP request to the metrics endpoint (request line and headers):
+ * Prometheus sends about 300 bytes. */
+#define RM_HTTP_REQUEST_MAX_BYTES   8192u
+/* Distinct IMAP command names the metrics keep latency histograms for (the
+ * command table has about 40); later names are counted as "other". */
+#define RM_METRICS_COMMANDS_MAX     64u
+
+_Static_assert(RM_LMTP_RCPTS_MAX >= 100, "RFC 5321 4.5.3.1.8");
 
 #endif

@@ -24,6 +24,8 @@ const char *const meta_db_names[META_DB__COUNT] = {
 	[META_DB_CACHE] = "cache",
 	[META_DB_BLOBS] = "blobs",
 	[META_DB_SEGMENTS] = "segments",
+	[META_DB_FTS] = "fts",
+	[META_DB_FTSDOC] = "ftsdoc",
 };
 
 meta_cache_fn *meta_cache_builder;
@@ -79,6 +81,16 @@ static enum rm_err meta_open_dbs(struct meta *m)
 	return meta_db_err(mdb_txn_commit(txn), "txn_commit");
 }
 
+/* The full-text index's coverage mark (meta_fts.c). */
+static enum rm_err meta_open_fts(struct meta *m)
+{
+	struct meta_txn *t;
+	enum rm_err err = meta_txn_begin(m, true, &t);
+	if (err == RM_OK)
+		err = meta_fts_open(t);
+	return err ? (meta_txn_abort(&t), err) : meta_txn_commit(&t);
+}
+
 enum rm_err meta_open(const char *path, uint64_t map_bytes, struct meta **r)
 {
 	*r = NULL;
@@ -97,6 +109,8 @@ enum rm_err meta_open(const char *path, uint64_t map_bytes, struct meta **r)
 	if (rc == 0)
 		rc = mdb_env_open(m->env, path, MDB_NOSYNC | MDB_NOTLS | MDB_NORDAHEAD, 0640);
 	enum rm_err err = rc ? meta_db_err(rc, "env_open") : meta_open_dbs(m);
+	if (err == RM_OK)
+		err = meta_open_fts(m);
 	if (err) {
 		if (m->env)
 			mdb_env_close(m->env);
@@ -164,6 +178,7 @@ enum rm_err meta_txn_begin(struct meta *m, bool write, struct meta_txn **r)
 	t->m = m;
 	t->txn = txn;
 	t->write = write;
+	t->fts = NULL;
 	*r = t;
 	return RM_OK;
 }
@@ -172,6 +187,15 @@ enum rm_err meta_txn_commit(struct meta_txn **tp)
 {
 	struct meta_txn *t = *tp;
 	*tp = NULL;
+	/* Trigrams of the documents applied in this transaction go into the
+	 * posting chunks once, here (meta_fts.c). */
+	enum rm_err err = t->write ? meta_fts_flush(t) : RM_OK;
+	meta_fts_pending_free(t);
+	if (err) {
+		mdb_txn_abort(t->txn);
+		free(t);
+		return err;
+	}
 	int rc = mdb_txn_commit(t->txn);
 	free(t);
 	return meta_db_err(rc, "txn_commit");
@@ -182,6 +206,7 @@ void meta_txn_abort(struct meta_txn **tp)
 	struct meta_txn *t = *tp;
 	if (!t)
 		return;
+	meta_fts_pending_free(t);
 	mdb_txn_abort(t->txn);
 	free(t);
 	*tp = NULL;

@@ -190,6 +190,43 @@ enum rm_err meta_iter_users(struct meta_txn *t, struct meta_iter **r);
 int meta_iter_user(struct meta_iter *it, struct store_user *u);
 void meta_iter_free(struct meta_iter **it);
 
+/* ---- full-text index (meta_fts.c, layout there) --------------------------- */
+
+#include "index/fts_doc.h"
+
+/** FTS documents and postings are built at BLOB apply when true (default)
+ * and a cache builder is set; store_set_fts_index() switches it. */
+extern bool meta_fts_enabled;
+/** Merges the trigrams of the documents applied in this write transaction
+ * into the posting chunks (meta_txn_commit does it too; calling it early
+ * moves the work off the commit).  RM_ERR_IO / RM_ERR_LIMIT from LMDB,
+ * RM_ERR_CORRUPT for a chunk that does not decode. */
+enum rm_err meta_fts_flush(struct meta_txn *t);
+/** The LSN from which every blob has a document (UINT64_MAX: unknown). */
+uint64_t meta_fts_from(struct meta_txn *t);
+/** The document of a blob, pointing into the map (valid until the
+ * transaction ends).  RM_ERR_NOTFOUND. */
+enum rm_err meta_fts_doc_get(struct meta_txn *t, uint64_t lsn, const void **p_r, size_t *len_r);
+/** Every LSN posted for trigram tri, ascending (may hold LSNs of blobs
+ * since deleted).  *lsns_r is malloc'd (caller frees; NULL when none). */
+enum rm_err meta_fts_postings(struct meta_txn *t, fts_tri tri, uint64_t **lsns_r, size_t *n_r);
+/** Bytes of pages used by the postings and documents, and the number of
+ * documents. */
+enum rm_err meta_fts_size(struct meta_txn *t, uint64_t *bytes_r, uint64_t *docs_r);
+
+struct meta_fts_verify_stats {
+	uint64_t docs;
+	uint64_t chunks;
+	uint64_t postings;
+	uint64_t stale;           /* posted LSNs whose blob is gone */
+	uint64_t errors;          /* each one logged (event=verify_fts) */
+};
+/** Checks the full-text index: every document decodes and belongs to a
+ * live blob, every live blob from fts_from on has one, every chunk
+ * decodes and ascends, and every trigram of every document is posted for
+ * it.  RM_OK when the checks ran (see st->errors). */
+enum rm_err meta_fts_verify(struct meta_txn *t, struct meta_fts_verify_stats *st);
+
 /* ---- consistency (meta_verify.c) ------------------------------------------ */
 
 struct meta_verify_stats {

@@ -102,6 +102,9 @@ static enum rm_err apply_blob(struct apply *a)
 	    meta_cache_builder((const char *)a->r->payload, a->r->len, &cache) != RM_OK)
 		rm_buf_reset(&cache);   /* unparsable MIME: FETCH falls back to the bytes */
 	err = meta_db_put(a->t, META_DB_CACHE, k, sizeof(k), cache.data, cache.len);
+	if (err == RM_OK)
+		err = meta_fts_apply_blob(a->t, b.lsn, (const char *)a->r->payload, a->r->len,
+					  cache.data, cache.len, meta_cache_builder != NULL);
 	rm_buf_free(&cache);
 	return err;
 }
@@ -134,6 +137,8 @@ static enum rm_err blob_ref(struct apply *a, uint64_t lsn, int delta)
 	}
 	if (err == RM_OK)
 		err = meta_db_del(a->t, META_DB_CACHE, k, sizeof(k));
+	if (err == RM_OK)
+		err = meta_fts_drop_doc(a->t, lsn);
 	return err ? err : meta_db_del(a->t, META_DB_BLOBS, k, sizeof(k));
 }
 

@@ -39,6 +39,8 @@ enum meta_db {
 	META_DB_CACHE,
 	META_DB_BLOBS,
 	META_DB_SEGMENTS,
+	META_DB_FTS,          /* full-text postings (meta_fts.c) */
+	META_DB_FTSDOC,       /* blob LSN -> FTS document */
 	META_DB__COUNT
 };
 
@@ -49,10 +51,13 @@ struct meta {
 	MDB_dbi dbi[META_DB__COUNT];
 };
 
+struct meta_fts_pending;
+
 struct meta_txn {
 	struct meta *m;
 	MDB_txn *txn;
 	bool write;
+	struct meta_fts_pending *fts;   /* trigrams of documents applied */
 };
 
 #define META_USER_BYTES     28u
@@ -106,5 +111,22 @@ enum rm_err meta_segment_dec(const MDB_val *v, struct meta_segment *s);
 /** Writes the counters and the applied LSN (meta_apply). */
 enum rm_err meta_counters_put(struct meta_txn *t, const struct meta_counters *c);
 enum rm_err meta_applied_put(struct meta_txn *t, uint64_t lsn);
+
+/* ---- full-text index internals (meta_fts.c) ------------------------------ */
+
+/** Writes "fts_from" when the index has none (at open). */
+enum rm_err meta_fts_open(struct meta_txn *t);
+/** At a BLOB record: the message's FTS document and pending trigrams
+ * (have_cache: a cache builder ran; without one the blob stays unindexed
+ * and fts_from moves past it). */
+enum rm_err meta_fts_apply_blob(struct meta_txn *t, uint64_t lsn, const char *msg, size_t len,
+				const void *cache, size_t cache_len, bool have_cache);
+/** The blob's last reference went: its document goes (postings stay). */
+enum rm_err meta_fts_drop_doc(struct meta_txn *t, uint64_t lsn);
+/** Frees the transaction's pending trigrams (commit and abort). */
+void meta_fts_pending_free(struct meta_txn *t);
+/** The postings in canonical form (per trigram, the LSNs that have a
+ * document) for meta_dump. */
+enum rm_err meta_fts_dump(struct meta_txn *t, struct rm_buf *out);
 
 #endif

@@ -248,5 +248,7 @@ enum rm_err meta_blob_drop(struct meta_txn *t, uint64_t lsn)
 	uint8_t k[8];
 	rm_be64_put(k, lsn);
 	enum rm_err err = meta_db_del(t, META_DB_CACHE, k, sizeof(k));
+	if (err == RM_OK)
+		err = meta_fts_drop_doc(t, lsn);
 	return err ? err : meta_db_del(t, META_DB_BLOBS, k, sizeof(k));
 }

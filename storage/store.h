@@ -129,6 +129,9 @@ struct store_verify_stats {
 	uint64_t blobs;
 	uint64_t blob_errors;      /* index pointers not leading to their record */
 	uint64_t index_errors;     /* counters, MODSEQ entries, reference counts */
+	uint64_t fts_docs;         /* full-text index: documents */
+	uint64_t fts_stale;        /* posted LSNs of deleted blobs (not errors) */
+	uint64_t fts_errors;       /* documents, chunks, missing postings */
 };
 /** Checks every record's checksum in every segment, that every blob the
  * index knows points at its BLOB record (segment, generation, offset, LSN,
@@ -146,6 +149,9 @@ struct store_part_stats {
 	uint64_t mailboxes;
 	uint64_t messages;
 	uint64_t blobs;            /* distinct stored message bodies */
+	uint64_t blob_bytes;       /* their sizes: the mail the index covers */
+	uint64_t fts_bytes;        /* pages of the full-text index (postings + documents) */
+	uint64_t fts_docs;
 };
 /** Sizes and counts of a partition (any partition, online or offline). */
 enum rm_err store_part_stats(struct part *part, struct store_part_stats *r);
@@ -157,6 +163,12 @@ void store_part_recovery(const struct part *part, struct store_replay_stats *r);
  * once at start-up, before any partition opens. */
 void store_set_cache_builder(enum rm_err (*fn)(const char *msg, size_t len,
 					       struct rm_buf *cache_r));
+
+/** Turns the full-text index on (default) or off for blobs applied from
+ * now on; set once at start-up like the cache builder.  Blobs applied
+ * while it is off (or without a cache builder) have no FTS document:
+ * search reads their bytes instead. */
+void store_set_fts_index(bool on);
 
 /* ---- requests (store_exec.c and one file per family) --------------------- */
 
@@ -394,6 +406,21 @@ enum rm_err store_view_keywords(struct store_view *v, uint64_t user_id, struct s
 int store_iter_keyword(struct store_iter *it, uint16_t *id_r, const char **name_r,
 		       size_t *len_r);
 void store_iter_free(struct store_iter **it);
+
+/* ---- full-text index reads (store_fts.c; format in index/meta_fts.c) ------ */
+
+/** Blobs with an LSN at or above this have an FTS document; older ones
+ * must be searched by reading the message (UINT64_MAX: none has). */
+uint64_t store_view_fts_from(struct store_view *v);
+/** The FTS document of a blob (index/fts_doc.h), pointing into the map:
+ * valid until store_view_end.  RM_ERR_NOTFOUND. */
+enum rm_err store_view_fts_doc(struct store_view *v, uint64_t blob_lsn, const void **p_r,
+			       size_t *len_r);
+/** Blob LSNs posted for a trigram, ascending; a superset of the blobs
+ * whose document contains it (deleted blobs may remain).  *lsns_r is
+ * malloc'd, owned by the caller (NULL when empty). */
+enum rm_err store_view_fts_postings(struct store_view *v, uint32_t trigram, uint64_t **lsns_r,
+				    size_t *n_r);
 
 /* ---- message bytes (store_read.c) ---------------------------------------- */
 

@@ -388,6 +388,8 @@ void store_commit_flush(struct part *part)
 		req->err = err;
 	}
 	batch_submit(part, b);
+	if (part->inflight == b && b->txn)
+		store_fts_batch_flush(part, b);
 }
 
 void store_part_metrics(const struct part *part, struct store_metrics *r)

@@ -283,6 +283,15 @@ void store_read_close_all(struct part *part);
 /** Calls the watchers of the mailboxes a committed batch touched. */
 void store_watch_notify(struct part *part, const uint64_t *mailbox_ids, unsigned n);
 
+/* ---- store_view.c / store_fts.c ------------------------------------------- */
+
+/** The read transaction under a view. */
+struct meta_txn *store_view_txn(struct store_view *v);
+/** Merges the batch's pending trigrams into the postings while its log
+ * write is in flight (after the submission), so the commit does not wait
+ * for them. */
+void store_fts_batch_flush(struct part *part, struct store_batch *b);
+
 /* ---- compact.c ------------------------------------------------------------ */
 
 /** Background policy, from the turn hook. */

@@ -36,6 +36,15 @@ static enum rm_err index_counts(struct meta_txn *t, struct store_part_stats *r)
 	while (meta_iter_segment(it, &s) == 1)
 		r->live_bytes += s.live_bytes;
 	meta_iter_free(&it);
+	if (meta_iter_blobs(t, 0, UINT64_MAX, &it) == RM_OK) {
+		struct meta_blob b;
+		while (meta_iter_blob(it, &b) == 1)
+			r->blob_bytes += b.size_bytes;
+		meta_iter_free(&it);
+	}
+	err = meta_fts_size(t, &r->fts_bytes, &r->fts_docs);
+	if (err)
+		return err;
 	struct meta_counts c;
 	err = meta_counts(t, &c);
 	r->users = c.users;

@@ -105,8 +105,11 @@ enum rm_err store_part_verify(struct part *part, struct store_verify_stats *r)
 	if (err == RM_OK)
 		err = verify_blobs(part, t, r);
 	struct meta_verify_stats ms;
+	struct meta_fts_verify_stats fs;
 	if (err == RM_OK)
 		err = meta_verify(t, &ms);
+	if (err == RM_OK)
+		err = meta_fts_verify(t, &fs);
 	meta_txn_abort(&t);
 	if (err == RM_OK) {
 		r->users = ms.users;
@@ -114,6 +117,9 @@ enum rm_err store_part_verify(struct part *part, struct store_verify_stats *r)
 		r->messages = ms.messages;
 		r->blobs = ms.blobs;
 		r->index_errors = ms.errors;
+		r->fts_docs = fs.docs;
+		r->fts_stale = fs.stale;
+		r->fts_errors = fs.errors;
 	}
 	return err;
 }

@@ -22,6 +22,11 @@ static struct meta_iter *iter_in(struct store_iter *it)
 	return (struct meta_iter *)(void *)it;
 }
 
+struct meta_txn *store_view_txn(struct store_view *v)
+{
+	return v->t;
+}
+
 enum rm_err store_view_begin(struct part *part, struct store_view **r)
 {
 	struct meta_txn *t;

@@ -38,6 +38,7 @@ static const struct imap_command_def commands[] = {
 	{ "NAMESPACE", AUTHED, 0, cmd_namespace },
 	{ "NOOP", ANY, 0, cmd_noop },
 	{ "RENAME", AUTHED, 0, cmd_rename },
+	{ "SEARCH", IMAP_ST_SELECTED, CMD_F_UID | CMD_F_USES_SEQS, cmd_search },
 	{ "SELECT", AUTHED, 0, cmd_select },
 	{ "STARTTLS", IMAP_ST_NOTAUTH, 0, cmd_starttls },
 	{ "STATUS", AUTHED, 0, cmd_status },

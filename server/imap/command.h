@@ -49,6 +49,7 @@ imap_handler_fn cmd_append, cmd_fetch, cmd_store, cmd_copy, cmd_move, cmd_expung
 imap_handler_fn cmd_select, cmd_examine, cmd_close, cmd_unselect, cmd_check, cmd_idle;
 imap_handler_fn cmd_create, cmd_delete, cmd_rename, cmd_subscribe, cmd_unsubscribe;
 imap_handler_fn cmd_list, cmd_lsub, cmd_namespace, cmd_status;
+imap_handler_fn cmd_search, cmd_sort, cmd_thread;
 
 /** APPEND's literals go straight into store message buffers (cmd_append.c). */
 char *append_literal_alloc(uint64_t len, void **owner_r);
