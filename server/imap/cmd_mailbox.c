@@ -21,6 +21,8 @@
 #include "common/limits.h"
 #include "common/util.h"
 #include "server/imap/command.h"
+#include "server/imap/recent.h"
+#include "server/worker.h"
 #include "server/imap/list_parse.h"
 #include "server/imap/mailbox_name.h"
 #include "server/imap/select.h"
@@ -31,6 +33,7 @@ struct mbox_ctx;
 struct mbox_op {
 	struct mbox_ctx *mc;
 	bool main;                 /* its error decides the reply */
+	bool is_copy;              /* u.copy: RENAME INBOX moving messages */
 	union {                    /* every request starts with its store_req */
 		struct store_req req;
 		struct store_mbox_create create;
@@ -97,6 +100,18 @@ static void mbox_op_done(struct store_req *req)
 {
 	struct mbox_op *op = RM_CONTAINER_OF(req, struct mbox_op, u.req);
 	struct mbox_ctx *mc = op->mc;
+	/* Messages moved out of INBOX arrive in the new mailbox: they are
+	 * \Recent for the next session that looks (recent.h). */
+	if (op->is_copy && req->err == RM_OK && op->u.copy.copied) {
+		struct imap_session *s = mc->cmd->s;
+		for (unsigned i = 0; i < op->u.copy.nuids; i++)
+			if (op->u.copy.new_uids[i]) {
+				recent_arrived(s->c->w->recent,
+					       recent_key(s->partition, op->u.copy.dst_mailbox_id),
+					       op->u.copy.new_uids[i]);
+				break;
+			}
+	}
 	/* A superior created by someone else in between is fine. */
 	bool counts = op->main || req->err != RM_ERR_EXISTS;
 	if (mc->err == RM_OK && counts)
@@ -372,6 +387,7 @@ static enum rm_err rename_inbox_move(struct mbox_ctx *mc)
 		op->u.copy.uids = uids + at;
 		op->u.copy.nuids = chunk;
 		op->u.copy.move = true;
+		op->is_copy = true;
 		op->u.copy.new_uids = rm_arena_alloc(&s->arena, chunk * sizeof(uint32_t));
 		store_copy(session_part(s), &op->u.copy);
 	}
