@@ -46,6 +46,11 @@ static void run_done(struct search_run *r)
 	imap_cmd_async_end(cmd);
 }
 
+static bool view_recent(const void *arg, uint32_t uid)
+{
+	return view_is_recent(arg, uid);
+}
+
 bool search_cmd_start(struct imap_cmd *cmd, struct search_program *prog, bool want_sent_dates,
 		      search_cmd_fn *then, void *arg)
 {
@@ -64,7 +69,8 @@ bool search_cmd_start(struct imap_cmd *cmd, struct search_program *prog, bool wa
 	struct search_run *r = &sc->run;
 	*r = (struct search_run){
 		.part = session_part(s), .mailbox_id = view->mailbox_id, .uids = uids, .n = view->n,
-		.prog = &sc->prog, .saved = &s->searchres, .view = view,
+		.prog = &sc->prog, .saved = &s->searchres,
+		.is_recent = view_recent, .recent_arg = view,
 		.path = search_path_default(), .now_s = rm_wall_s(),
 		.want_sent_dates = want_sent_dates, .done = run_done, .arg = sc,
 	};

@@ -10,7 +10,6 @@
 #include "common/util.h"
 #include "index/fts_doc.h"
 #include "index/mime.h"
-#include "server/imap/view.h"
 
 /* ---- setup ------------------------------------------------------------------ */
 
@@ -172,7 +171,7 @@ static bool plain_key(const struct search_state *st, const struct search_key *k,
 	bool res;
 	if (flag_key(k, m->flags, &res) || date_key(k, m, &res))
 		return res;
-	bool recent = r->view && view_is_recent(r->view, uid);
+	bool recent = r->is_recent && r->is_recent(r->recent_arg, uid);
 	switch (k->kind) {
 	case SK_ALL: case SK_SAVEDATESUPPORTED: return true;
 	case SK_SEQSET: return k->set.dollar ? in_saved(st, uid) : seqset_contains(&k->set, idx + 1);

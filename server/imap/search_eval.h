@@ -37,7 +37,6 @@ enum search_path {
 	SEARCH_PATH_SCAN,        /* never the index (tests, diagnosis) */
 };
 
-struct imap_view;
 struct search_run;
 struct search_state;
 typedef void search_done_fn(struct search_run *r);
@@ -64,7 +63,9 @@ struct search_run {
 	uint32_t n;
 	struct search_program *prog;   /* its sequence sets are resolved here */
 	const struct seqset *saved;    /* "$" (UIDs, RFC 5182), NULL = empty */
-	const struct imap_view *view;  /* \Recent; NULL: nothing is recent */
+	/* \Recent (IMAP4rev1): NULL means nothing is recent. */
+	bool (*is_recent)(const void *arg, uint32_t uid);
+	const void *recent_arg;
 	enum search_path path;
 	int64_t now_s;             /* OLDER / YOUNGER */
 	bool want_sent_dates;      /* load msgs[].sent_date_s for every message */
