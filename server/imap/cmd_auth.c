@@ -23,6 +23,7 @@
 #include "server/auth/pwscheme.h"
 #include "server/auth/sasl.h"
 #include "server/imap/command.h"
+#include "server/metrics.h"
 #include "server/server.h"
 #include "server/server_init.h"
 #include "server/worker.h"
@@ -88,6 +89,7 @@ static void auth_fail(struct auth_ctx *a, const char *why)
 	struct imap_session *s = cmd->s;
 	struct conn *c = s->c;
 	s->auth_failures++;
+	metrics_auth(c->w, false);
 	uint32_t delay_ms = addr_auth_failed(c->w->srv->addrs, &c->peer);
 	char ip[64];
 	addr_format(&c->peer, ip, sizeof(ip));
@@ -107,6 +109,7 @@ static void auth_success(struct auth_ctx *a)
 	struct conn *c = s->c;
 	struct server *srv = c->w->srv;
 	addr_auth_succeeded(srv->addrs, &c->peer);
+	metrics_auth(c->w, true);
 	free(s->login);
 	/* The canonical spelling from the passwd-file names the user. */
 	s->login = rm_strndup(a->entry->login, a->entry->login_len);

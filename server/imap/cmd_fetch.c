@@ -110,8 +110,9 @@ static void batch_load(struct fetch_ctx *f)
 	}
 	bool need_cache = false;
 	for (unsigned i = 0; i < f->req.n; i++)
-		need_cache |= f->req.items[i].kind >= FI_ENVELOPE &&
-			      f->req.items[i].kind <= FI_BINARY_SIZE;
+		need_cache |= (f->req.items[i].kind >= FI_ENVELOPE &&
+			       f->req.items[i].kind <= FI_BINARY_SIZE) ||
+			      f->req.items[i].kind == FI_THREADID;
 	size_t bytes = 0;
 	while (f->next < f->n && f->bn < FETCH_BATCH && (f->bn == 0 || bytes < FETCH_BATCH_BYTES)) {
 		uint32_t uid = f->uids[f->next++];

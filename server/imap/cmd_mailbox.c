@@ -21,6 +21,7 @@
 #include "common/limits.h"
 #include "common/util.h"
 #include "server/imap/command.h"
+#include "server/imap/objectid.h"
 #include "server/imap/recent.h"
 #include "server/worker.h"
 #include "server/imap/list_parse.h"
@@ -71,6 +72,14 @@ static void mbox_reply(struct mbox_ctx *mc)
 	const char *verb = mc->verb;
 	switch (mc->err) {
 	case RM_OK:
+		if (!strcmp(verb, "CREATE") && mc->target) {
+			/* RFC 8474 §4.1: the new mailbox's id in the OK. */
+			struct rm_buf id = { 0 };
+			objectid_mailbox(&id, cmd->s->partition, mc->target->u.create.mailbox_id);
+			imap_cmd_reply(cmd, "OK", "[MAILBOXID (%s)] CREATE completed", rm_buf_cstr(&id));
+			rm_buf_free(&id);
+			break;
+		}
 		imap_cmd_reply(cmd, "OK", "%s completed", verb);
 		break;
 	case RM_ERR_NOTFOUND:

@@ -12,6 +12,7 @@
 #include "server/imap/fetch_write.h"
 #include "server/imap/flags.h"
 #include "server/imap/mailbox_name.h"
+#include "server/imap/objectid.h"
 #include "server/imap/select.h"
 #include "server/imap/view.h"
 #include "storage/store.h"
@@ -189,6 +190,9 @@ static void select_common(struct imap_cmd *cmd, bool readonly)
 		if (unseen)
 			rm_buf_printf(out, "* OK [UNSEEN %u] First unseen\r\n", unseen);
 	}
+	rm_buf_puts(out, "* OK [MAILBOXID (");
+	objectid_mailbox(out, s->partition, mb.id);
+	rm_buf_puts(out, ")] Ok\r\n");
 	rm_buf_printf(out, "* OK [UIDVALIDITY %u] UIDs valid\r\n", mb.uidvalidity);
 	rm_buf_printf(out, "* OK [UIDNEXT %llu] Predicted next UID\r\n",
 		      (unsigned long long)mb.uidnext);

@@ -8,6 +8,7 @@
  * whatever the mailbox size, and SIZE is exact: the sum of RFC822.SIZE.
  */
 #include "server/imap/status.h"
+#include "server/imap/objectid.h"
 
 #include "common/util.h"
 #include "server/imap/command.h"
@@ -32,6 +33,7 @@ static const struct {
 	{ "SIZE", STATUS_SIZE },
 	{ "HIGHESTMODSEQ", STATUS_HIGHESTMODSEQ },
 	{ "APPENDLIMIT", STATUS_APPENDLIMIT },
+	{ "MAILBOXID", STATUS_MAILBOXID },
 };
 
 bool cmd_status_items_parse(struct imap_parser *p, uint32_t *items_r)
@@ -76,6 +78,7 @@ static uint64_t status_value(struct imap_session *s, const struct store_mailbox 
 	case STATUS_SIZE: return mb->size_bytes;
 	case STATUS_HIGHESTMODSEQ: return status_modseq(mb);
 	case STATUS_APPENDLIMIT: return s->c->w->srv->cfg.append_max_bytes;
+	case STATUS_MAILBOXID: break;   /* not a number: cmd_status_write */
 	}
 	RM_ASSERT(!"unknown STATUS item");
 	return 0;
@@ -93,8 +96,14 @@ void cmd_status_write(struct imap_session *s, const struct store_mailbox *mb, ui
 		if (!(items & status_names[i].bit))
 			continue;
 		rm_buf_printf(out, "%s%s ", sep, status_names[i].name);
-		rm_buf_put_u64(out, status_value(s, mb, status_names[i].bit));
 		sep = " ";
+		if (status_names[i].bit == STATUS_MAILBOXID) {
+			rm_buf_putc(out, '(');
+			objectid_mailbox(out, s->partition, mb->id);
+			rm_buf_putc(out, ')');
+			continue;
+		}
+		rm_buf_put_u64(out, status_value(s, mb, status_names[i].bit));
 	}
 	rm_buf_puts(out, ")\r\n");
 }

@@ -7,6 +7,7 @@
 #include "index/mime.h"
 #include "index/mime_decode.h"
 #include "server/imap/imap_date.h"
+#include "server/imap/objectid.h"
 #include "server/imap/session.h"
 #include "server/imap/view.h"
 
@@ -275,12 +276,14 @@ bool fetch_write(struct imap_session *s, struct store_view *v, const struct fetc
 			rm_buf_printf(out, "MODSEQ (%llu)", (unsigned long long)m->meta.modseq);
 			break;
 		case FI_EMAILID:
-			/* RFC 8474: copies of one message share their bytes, so
-			 * the stored blob names the message. */
-			rm_buf_printf(out, "EMAILID (M%016llx)", (unsigned long long)m->meta.blob_lsn);
+			rm_buf_puts(out, "EMAILID (");
+			objectid_email(out, s->partition, m->meta.blob_lsn);
+			rm_buf_putc(out, ')');
 			break;
 		case FI_THREADID:
-			rm_buf_puts(out, "THREADID NIL");
+			rm_buf_puts(out, "THREADID (");
+			objectid_thread(out, s->partition, m->meta.blob_lsn, m->cache, m->cache_len);
+			rm_buf_putc(out, ')');
 			break;
 		case FI_ENVELOPE:
 		case FI_BODY:

@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "server/imap/command.h"
 #include "server/imap/view.h"
+#include "server/metrics.h"
 #include "server/server.h"
 #include "server/worker.h"
 
@@ -65,6 +66,7 @@ void imap_cmd_reply(struct imap_cmd *cmd, const char *status, const char *fmt, .
 		conn_mark_dirty(s->c);
 	}
 	s->bad_count = bad ? s->bad_count + 1 : 0;
+	metrics_imap_command(s->c, cmd->def ? cmd->def->name : "?", status, cmd->start_ms, s->login);
 	session_finish_command(s);
 	if (bad && s->bad_count >= RM_BAD_COMMANDS_MAX)
 		imap_bye(s, "Too many invalid commands");
@@ -74,6 +76,7 @@ void imap_cmd_finish_silent(struct imap_cmd *cmd)
 {
 	RM_ASSERT(cmd->active);
 	cmd->s->bad_count = 0;
+	metrics_imap_command(cmd->s->c, cmd->def ? cmd->def->name : "?", "OK", cmd->start_ms, cmd->s->login);
 	session_finish_command(cmd->s);
 }
 

@@ -24,6 +24,7 @@ enum cmd_status_item {
 	STATUS_SIZE = 1u << 6,
 	STATUS_HIGHESTMODSEQ = 1u << 7,
 	STATUS_APPENDLIMIT = 1u << 8,
+	STATUS_MAILBOXID = 1u << 9,     /* RFC 8474 §4.2 */
 };
 
 /** Parses "(" status-att *(SP status-att) ")" into a set of enum
