@@ -33,6 +33,6 @@ void imap_capability_write(const struct imap_session *s, struct rm_buf *out)
 	/* After login: every extension of the mail store. */
 	rm_buf_puts(out, " UIDPLUS MOVE UNSELECT MULTIAPPEND BINARY UTF8=ACCEPT CONDSTORE QRESYNC");
 	rm_buf_puts(out, " NAMESPACE CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE"
-			 " STATUS=SIZE OBJECTID SAVEDATE");
+			 " STATUS=SIZE OBJECTID SAVEDATE UNAUTHENTICATE");
 	rm_buf_printf(out, " APPENDLIMIT=%llu", (unsigned long long)cfg->append_max_bytes);
 }

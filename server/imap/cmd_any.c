@@ -1,11 +1,13 @@
 /* Commands valid in any state: CAPABILITY, NOOP, LOGOUT, ID (RFC 2971),
  * and ENABLE (RFC 5161) for authenticated states. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
 #include "server/config.h"
 #include "server/imap/command.h"
 #include "server/imap/quote.h"
+#include "server/imap/view.h"
 #include "server/server.h"
 #include "server/worker.h"
 
@@ -127,4 +129,30 @@ void cmd_enable(struct imap_cmd *cmd)
 	}
 	rm_buf_append(out, "\r\n", 2);
 	imap_cmd_reply(cmd, "OK", "ENABLE completed");
+}
+
+/* UNAUTHENTICATE (RFC 8437): back to the not-authenticated state with
+ * everything of the login forgotten (selected mailbox without expunges,
+ * ENABLEd extensions, \Recent claims, the saved search); TLS stays.  The
+ * session stays on this worker; a next login hands it over again when its
+ * user lives elsewhere. */
+void cmd_unauthenticate(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	if (!imap_parse_eol(&cmd->p))
+		return;
+	view_close(s);
+	free(s->recent_kept);
+	s->recent_kept = NULL;
+	s->recent_kept_n = 0;
+	free(s->searchres.r);
+	memset(&s->searchres, 0, sizeof(s->searchres));
+	free(s->login);
+	s->login = NULL;
+	s->user_id = 0;
+	s->enabled = 0;
+	s->auth_failures = 0;
+	s->state = IMAP_ST_NOTAUTH;
+	conn_set_timeout_class(s->c, CONN_TO_PREAUTH);
+	imap_cmd_reply(cmd, "OK", "UNAUTHENTICATE completed");
 }

@@ -44,6 +44,7 @@ static const struct imap_command_def commands[] = {
 	{ "STATUS", AUTHED, 0, cmd_status },
 	{ "STORE", IMAP_ST_SELECTED, CMD_F_UID | CMD_F_USES_SEQS, cmd_store },
 	{ "SUBSCRIBE", AUTHED, 0, cmd_subscribe },
+	{ "UNAUTHENTICATE", AUTHED, CMD_F_NO_SYNC, cmd_unauthenticate },
 	{ "UNSELECT", IMAP_ST_SELECTED, CMD_F_NO_SYNC, cmd_unselect },
 	{ "UNSUBSCRIBE", AUTHED, 0, cmd_unsubscribe },
 };

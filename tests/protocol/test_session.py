@@ -466,3 +466,27 @@ def test_sighup_reloads_certificate(make_server, tmp_path):
     while "event=tls_reloaded" not in srv.log() and time.time() < deadline:
         time.sleep(0.05)
     assert "second" in served_cn()
+
+
+def test_unauthenticate_then_other_user(server):
+    """RFC 8437: UNAUTHENTICATE forgets the login (and the selected
+    mailbox) but keeps the connection; pipelined with a new AUTHENTICATE
+    it re-authenticates as another user in one round trip."""
+    import base64
+    c = server.connect()
+    c.greeting()
+    c.ok("LOGIN alice wonderland")
+    c.ok("ENABLE UTF8=ACCEPT")
+    c.ok("SELECT INBOX")
+    ir = base64.b64encode(b"\0bob\0builder").decode()
+    c.send("u UNAUTHENTICATE\r\nv AUTHENTICATE PLAIN %s\r\n" % ir)
+    r = c.read_response("u")
+    assert r.status == "OK" and r.untagged == []
+    assert c.read_response("v").status == "OK"
+    r = c.cmd("FETCH 1 FLAGS")
+    assert r.status == "BAD"          # nothing selected any more
+    r = c.ok("ENABLE UTF8=ACCEPT")
+    assert r.untagged == [b"* ENABLED UTF8=ACCEPT"]   # ENABLE state was reset
+    c.ok("UNAUTHENTICATE")
+    assert c.cmd("SELECT INBOX").status == "BAD"
+    c.close()
