@@ -70,6 +70,26 @@ static const struct key keys[] = {
 	  "debug, info, warn or error." },
 	{ "greeting_name", K_STR, STR(greeting_name), "ringmail",
 	  "Name in the greeting line." },
+	{ "lmtp_listen", K_LISTEN, LST(lmtp_listen), "127.0.0.1:2424",
+	  "LMTP delivery (RFC 2033) over TCP: host:port list; empty = off.  Keep it on loopback or a trusted network: LMTP has no authentication." },
+	{ "lmtp_socket", K_STR, STR(lmtp_socket), "",
+	  "LMTP over a UNIX socket; empty = <data_dir>/lmtp.sock, `off` = none." },
+	{ "metrics_listen", K_LISTEN, LST(metrics_listen), "127.0.0.1:9143",
+	  "Prometheus metrics over HTTP (GET /metrics): host:port list; empty = off." },
+	{ "control_socket", K_STR, STR(control_socket), "",
+	  "UNIX socket the `ringmail` admin command uses while the server runs; empty = <data_dir>/control.sock." },
+	{ "user", K_STR, STR(run_user), "",
+	  "When started as root: the user to run as after binding the sockets; empty = stay." },
+	{ "group", K_STR, STR(run_group), "",
+	  "When started as root: the group to run as; empty = the user's primary group." },
+	{ "segment_max_bytes", K_BYTES, NUM(segment_max_bytes), "64M",
+	  "Log segments roll over at this size." },
+	{ "checkpoint_idle_ms", K_MS, NUM(checkpoint_idle_ms), "2s",
+	  "A partition idle this long is checkpointed (LMDB synced, marked clean); 0 = only at close." },
+	{ "compact_live_percent", K_UINT, NUM(compact_live_percent), "50",
+	  "Background compaction rewrites sealed segments whose live bytes fall under this percentage." },
+	{ "compact_check_ms", K_MS, NUM(compact_check_ms), "10m",
+	  "How often an idle partition looks for segments to compact; 0 = never in the background." },
 };
 
 static const struct key *key_find(const char *name)
@@ -328,6 +348,33 @@ enum rm_err config_load_file(struct rm_config *cfg, const char *path, bool must_
 	return err;
 }
 
+/* Socket paths under data_dir and the storage tunables' ranges. */
+static enum rm_err config_finish_ops(struct rm_config *cfg)
+{
+	struct { char *field; size_t size; const char *rel; } socks[] = {
+		{ cfg->lmtp_socket, sizeof(cfg->lmtp_socket), "lmtp.sock" },
+		{ cfg->control_socket, sizeof(cfg->control_socket), "control.sock" },
+	};
+	for (size_t i = 0; i < RM_ARRAY_LEN(socks); i++) {
+		if (socks[i].field[0])
+			continue;
+		int n = snprintf(socks[i].field, socks[i].size, "%s/%s", cfg->data_dir, socks[i].rel);
+		if (n < 0 || (size_t)n >= socks[i].size) {
+			fprintf(stderr, "config: data_dir too long\n");
+			return RM_ERR_INVAL;
+		}
+	}
+	if (cfg->compact_live_percent > 100) {
+		fprintf(stderr, "config: compact_live_percent must be 0..100\n");
+		return RM_ERR_INVAL;
+	}
+	if (cfg->segment_max_bytes < 64u * 1024) {
+		fprintf(stderr, "config: segment_max_bytes must be at least 64k\n");
+		return RM_ERR_INVAL;
+	}
+	return RM_OK;
+}
+
 enum rm_err config_finish(struct rm_config *cfg)
 {
 	struct { char *field; size_t size; const char *rel; } paths[] = {
@@ -344,6 +391,8 @@ enum rm_err config_finish(struct rm_config *cfg)
 			return RM_ERR_INVAL;
 		}
 	}
+	if (config_finish_ops(cfg) != RM_OK)
+		return RM_ERR_INVAL;
 	if (cfg->imap_listen_count + cfg->imaps_listen_count == 0) {
 		fprintf(stderr, "config: imap_listen and imaps_listen are both empty\n");
 		return RM_ERR_INVAL;

@@ -48,6 +48,20 @@ struct rm_config {
 	bool literal_plus;             /* advertise LITERAL+ (else LITERAL-) */
 	int log_level;
 	char greeting_name[128];
+	/* Delivery and operations (LMTP, metrics, control socket, privileges,
+	 * storage tunables handed to store_open). */
+	struct rm_listen_addr lmtp_listen[RM_LISTEN_MAX];
+	unsigned lmtp_listen_count;
+	char lmtp_socket[512];         /* "" = <data_dir>/lmtp.sock, "off" = none */
+	struct rm_listen_addr metrics_listen[RM_LISTEN_MAX];
+	unsigned metrics_listen_count;
+	char control_socket[512];      /* "" = <data_dir>/control.sock */
+	char run_user[64];             /* setuid after binding when root; "" = stay */
+	char run_group[64];
+	uint64_t segment_max_bytes;
+	uint64_t checkpoint_idle_ms;
+	unsigned compact_live_percent;
+	uint64_t compact_check_ms;
 };
 
 /** Fills cfg with the defaults of every key. */

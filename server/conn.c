@@ -11,6 +11,7 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "server/metrics.h"
 #include "server/server.h"
 #include "server/tls.h"
 #include "server/worker.h"
@@ -43,6 +44,7 @@ static void lru_unlink(struct conn *c)
 	else
 		w->lru_tail[k] = c->lru_prev;
 	c->lru_prev = c->lru_next = NULL;
+	metrics_conn_listed(w, k, -1);
 }
 
 static void lru_append(struct conn *c)
@@ -56,6 +58,7 @@ static void lru_append(struct conn *c)
 	else
 		w->lru_head[k] = c;
 	w->lru_tail[k] = c;
+	metrics_conn_listed(w, k, 1);
 }
 
 static void busy_link(struct conn *c)
@@ -282,6 +285,7 @@ static void conn_on_send(struct rm_op *op, int res, uint32_t flags)
 	RM_ASSERT(b != NULL);
 	b->off += (size_t)res;
 	c->out_bytes -= (uint64_t)res;
+	metrics_bytes_out(c->w, (uint64_t)res);
 	c->send_progress_ms = rm_now_ms();
 	if (b->off == b->len) {
 		c->out_head = b->next;
@@ -424,11 +428,14 @@ static void conn_on_recv(struct rm_op *op, int res, uint32_t flags)
 		RM_ASSERT(flags & IORING_CQE_F_BUFFER);
 		unsigned bid = flags >> IORING_CQE_BUFFER_SHIFT;
 		const char *data = worker_buf(w, bid);
+		metrics_bytes_in(w, (uint64_t)res);
 		if (!c->closing) {
 			conn_touch(c);
 			if (c->tls) {
-				if (tls_conn_input(c->tls, data, (size_t)res, conn_tls_plain, c) != RM_OK)
+				if (tls_conn_input(c->tls, data, (size_t)res, conn_tls_plain, c) != RM_OK) {
+					metrics_tls(w, true);
 					conn_close(c, "tls_error");
+				}
 				else
 					conn_mark_dirty(c); /* handshake records, held output */
 			} else {
@@ -505,6 +512,7 @@ bool conn_start_tls(struct conn *c)
 	conn_queue_pending(c);
 	c->tls = tls_conn_new(ctx);
 	tls_ctx_unref(&ctx);
+	metrics_tls(c->w, false);
 	/* RFC 9051 §6.2.1: anything the client pipelined after STARTTLS is
 	 * discarded, never read as commands in the protected session. */
 	c->in.len = 0;
@@ -637,7 +645,9 @@ void conn_accept(struct worker *w, int fd, bool tls_port, const struct conn_prot
 		}
 		c->tls = tls_conn_new(ctx);
 		tls_ctx_unref(&ctx);
+		metrics_tls(w, false);
 	}
+	metrics_conn_accepted(w, proto);
 	conn_recv_arm(c);
 	proto->input(c, NULL, 0); /* greeting */
 }

@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "server/addr.h"
+#include "server/control_listen.h"
 #include "server/imap/session.h"
 #include "server/server.h"
 #include "server/server_init.h"
@@ -93,8 +94,17 @@ static int bind_all(struct server *srv)
 				return -1;
 			worker_add_listener(srv->workers[i], fd, true, &imap_proto);
 		}
+		struct control_listen_tcp ops[4];
+		for (unsigned l = 0, n = control_listen_tcp_lists(srv, ops, 4); l < n; l++) {
+			for (unsigned k = 0; k < ops[l].count; k++) {
+				int fd = bind_one(&ops[l].addrs[k]);
+				if (fd < 0)
+					return -1;
+				worker_add_listener(srv->workers[i], fd, false, ops[l].proto);
+			}
+		}
 	}
-	return 0;
+	return control_listen_unix(srv);
 }
 
 static void raise_fd_limit(void)
@@ -182,7 +192,7 @@ static int start(struct server *srv)
 			return -1;
 		}
 	}
-	if (bind_all(srv) < 0)
+	if (bind_all(srv) < 0 || control_privs_drop(&srv->cfg) < 0)
 		return -1;
 	if (server_open_services(srv) != RM_OK)
 		return -1;
@@ -231,7 +241,7 @@ int main(int argc, char **argv)
 	if (start(srv) < 0)
 		return 1;
 
-	char addrs[256] = "";
+	char addrs[1024] = "";
 	size_t o = 0;
 	for (unsigned k = 0; k < srv->cfg.imap_listen_count && o < sizeof(addrs) - 40; k++)
 		o += (size_t)snprintf(addrs + o, sizeof(addrs) - o, "%simap=%s:%u", o ? "," : "",
@@ -239,6 +249,7 @@ int main(int argc, char **argv)
 	for (unsigned k = 0; k < srv->cfg.imaps_listen_count && o < sizeof(addrs) - 40; k++)
 		o += (size_t)snprintf(addrs + o, sizeof(addrs) - o, "%simaps=%s:%u", o ? "," : "",
 				      srv->cfg.imaps_listen[k].host, srv->cfg.imaps_listen[k].port);
+	control_listen_describe(srv, addrs, sizeof(addrs), &o);
 	rm_log(RM_LOG_INFO, "ready", "version=%s workers=%u listen=%s data_dir=%s pid=%d",
 	       RM_VERSION, srv->nworkers, addrs, srv->cfg.data_dir, (int)getpid());
 

@@ -20,6 +20,7 @@
 #include "index/mime.h"
 #include "storage/store.h"
 #include "server/imap/recent.h"
+#include "server/metrics.h"
 #include "server/worker.h"
 
 struct passwd_db *server_passwd_get(struct server *srv)
@@ -93,7 +94,13 @@ enum rm_err server_open_services(struct server *srv)
 {
 	if (scram_secret_load(srv) != RM_OK)
 		return RM_ERR_IO;
-	enum rm_err err = store_open(srv->cfg.data_dir, NULL, &srv->store);
+	struct store_opts opts;
+	store_opts_default(&opts);
+	opts.segment_max_bytes = srv->cfg.segment_max_bytes;
+	opts.checkpoint_idle_ms = srv->cfg.checkpoint_idle_ms;
+	opts.compact_live_percent = srv->cfg.compact_live_percent;
+	opts.compact_check_ms = srv->cfg.compact_check_ms;
+	enum rm_err err = store_open(srv->cfg.data_dir, &opts, &srv->store);
 	if (err != RM_OK) {
 		fprintf(stderr, "data directory %s: %s%s\n", srv->cfg.data_dir, rm_err_str(err),
 			err == RM_ERR_NOTFOUND ? " (create it with: ringmail init -d DIR)"
@@ -131,6 +138,7 @@ int server_worker_open(struct server *srv, struct worker *w)
 {
 	w->auth_cache = auth_cache_create(RM_AUTH_CACHE_SIZE, srv->cfg.auth_cache_ttl_ms);
 	w->recent = recent_table_new();
+	w->metrics = metrics_worker_new();
 	w->parts = rm_calloc(srv->partitions, sizeof(*w->parts));
 	for (unsigned p = w->index; p < srv->partitions; p += srv->nworkers) {
 		uint64_t t0 = rm_now_ms();
@@ -165,6 +173,9 @@ void server_worker_close(struct server *srv, struct worker *w)
 			if (w->parts[p])
 				store_part_close(&w->parts[p]);
 	}
+	/* Last: closing partitions drives the loop, whose completions count. */
+	free(w->metrics);
+	w->metrics = NULL;
 }
 
 void server_worker_ready(struct server *srv, int rc)

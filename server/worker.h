@@ -67,6 +67,7 @@ struct worker {
 	/* Thread-local caches (auth verifications). */
 	void *auth_cache;
 	struct recent_table *recent;   /* IMAP \Recent claims (imap/recent.c) */
+	struct metrics_worker *metrics; /* this worker's counters (metrics.h) */
 
 	/* Counters (read by metrics). */
 	uint64_t accepted;

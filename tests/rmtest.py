@@ -77,6 +77,8 @@ class Server:
         self.log_path = os.path.join(workdir, "ringmaild.log")
         self.imap_port = None
         self.imaps_port = None
+        self.lmtp_port = None       # LMTP (RFC 2033) on loopback
+        self.metrics_port = None    # Prometheus /metrics
 
     # -- lifecycle ---------------------------------------------------------
     def prepare(self):
@@ -98,11 +100,15 @@ class Server:
         if self.imap_port is None:
             self.imap_port = free_port()
             self.imaps_port = free_port()
+            self.lmtp_port = free_port()
+            self.metrics_port = free_port()
         cert, key = self.cert or make_cert(os.path.join(self.workdir, "tls"))
         args = [RINGMAILD,
                 "-o", "data_dir=" + self.data_dir,
                 "-o", "imap_listen=127.0.0.1:%d" % self.imap_port,
                 "-o", "imaps_listen=127.0.0.1:%d" % self.imaps_port,
+                "-o", "lmtp_listen=127.0.0.1:%d" % self.lmtp_port,
+                "-o", "metrics_listen=127.0.0.1:%d" % self.metrics_port,
                 "-o", "tls_cert=" + cert, "-o", "tls_key=" + key,
                 "-o", "log_level=" + self.opts.pop("log_level", "info")]
         for k, v in self.opts.items():

@@ -1,0 +1,70 @@
+/*
+ * control.h — the control socket: a UNIX socket the running server serves
+ * so that `ringmail` can change and inspect it while it owns the data
+ * directory (the CLI sees RM_ERR_BUSY from store_open and comes here).
+ * The line protocol is in control_wire.h.
+ *
+ * A request runs on the worker that accepted it until it names a user;
+ * then it hops (server/hop.h) to the owner of the user's partition, which
+ * reads the index, queues store requests, or walks its connections (KICK),
+ * builds the response text in the request, and hops back.  One request at
+ * a time per connection; the socket is created mode 0600 (root or the
+ * server's user only: it can read and change every mailbox).
+ */
+#ifndef RM_CONTROL_H
+#define RM_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "server/conn.h"
+#include "server/control_wire.h"
+#include "server/hop.h"
+#include "storage/store.h"
+
+struct passwd_db;
+struct passwd_entry;
+
+/** The protocol table given to conn_accept for the control listener. */
+extern const struct conn_proto control_proto;
+
+enum control_verb { CTL_PING, CTL_USER_SHOW, CTL_USER_ENSURE, CTL_MAILBOX_LIST,
+		    CTL_MAILBOX_CREATE, CTL_MAILBOX_DELETE, CTL_APPEND, CTL_KICK };
+
+/** One request in flight (control.c builds it, control_ops.c runs it on
+ * the owner).  Strings point into the connection's line buffer, which is
+ * kept until the reply. */
+struct control_req {
+	struct hop hop;
+	struct conn *c;
+	enum control_verb verb;
+	char *argv[CONTROL_ARGS_MAX];
+	size_t lens[CONTROL_ARGS_MAX];
+	int argc;
+	struct passwd_db *db;          /* reference while the request runs */
+	const struct passwd_entry *entry;
+	unsigned partition;
+	bool user_created;             /* the user was created by this request */
+	struct store_msgbuf *msg;      /* APPEND payload, given to the store */
+	uint32_t flags;                /* APPEND: STORE_F_* */
+	const char *kw[64];            /* APPEND keywords (point into argv) */
+	size_t kw_lens[64];
+	unsigned nkw;
+	int64_t date_s;
+	union {
+		struct store_user_create uc;
+		struct store_mbox_create mc;
+		struct store_mbox_delete md;
+		struct store_append ap;
+	} rq;
+	struct store_rcpt rcpt;
+	struct rm_buf out;             /* the response, written on the owner */
+};
+
+/** On the owner: runs the request and calls hop_return when the response
+ * is in req->out (control_ops.c). */
+void control_ops_run(struct hop *h);
+
+#endif
