@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "server/metrics.h"
+#include "server/compress.h"
 #include "server/server.h"
 #include "server/tls.h"
 #include "server/worker.h"
@@ -26,6 +27,7 @@ struct outq_block {
 static void conn_recv_arm(struct conn *c);
 static void conn_send_next(struct conn *c);
 static void conn_feed_input(struct conn *c);
+static void conn_stream_input(struct conn *c, const char *data, size_t len);
 
 /* ---- lists ---------------------------------------------------------------- */
 
@@ -118,6 +120,7 @@ static void conn_free(struct conn *c)
 		b = n;
 	}
 	tls_conn_free(&c->tls);
+	compress_free(&c->z);
 	rm_buf_free(&c->pending);
 	rm_buf_free(&c->in);
 	if (c->fd >= 0) {
@@ -207,9 +210,16 @@ static void outq_push(struct conn *c, char *data, size_t len)
 	busy_link(c);
 }
 
-/* Moves pending plaintext into the output queue (through TLS when on). */
+/* Moves pending plaintext into the output queue (through deflate and TLS
+ * when they are on). */
 static void conn_queue_pending(struct conn *c)
 {
+	if (c->z && c->pending.len && (!c->tls || tls_conn_handshake_done(c->tls))) {
+		struct rm_buf zout = { 0 };
+		compress_deflate(c->z, c->pending.data, c->pending.len, &zout);
+		rm_buf_free(&c->pending);
+		c->pending = zout;
+	}
 	if (c->tls) {
 		if (c->pending.len && tls_conn_handshake_done(c->tls)) {
 			if (tls_conn_write(c->tls, c->pending.data, c->pending.len) != RM_OK) {
@@ -356,6 +366,18 @@ static void conn_feed_input(struct conn *c)
 				c->in.len = 0;
 				break;
 			}
+			if (c->z_started) {
+				/* The queued rest came in deflated. */
+				c->z_started = false;
+				struct rm_buf rest = c->in;
+				memset(&c->in, 0, sizeof(c->in));
+				c->in_input = false;
+				if (rest.len > used)
+					conn_stream_input(c, rest.data + used, rest.len - used);
+				rm_buf_free(&rest);
+				c->in_input = true;
+				continue;
+			}
 			if (used == 0)
 				break;
 			rm_buf_consume(&c->in, used);
@@ -388,6 +410,13 @@ static void conn_plain_input(struct conn *c, const char *data, size_t len)
 		}
 		data += used;
 		len -= used;
+		if (c->z_started) {
+			/* COMPRESS began inside this input: the rest is deflated. */
+			c->z_started = false;
+			if (len)
+				conn_stream_input(c, data, len);
+			return;
+		}
 		if (len == 0 && !c->resume_wanted)
 			return;
 	}
@@ -403,10 +432,30 @@ static void conn_plain_input(struct conn *c, const char *data, size_t len)
 	}
 }
 
+/* Bytes from the transport (after TLS): inflated first when COMPRESS is
+ * on. */
+static void conn_stream_input(struct conn *c, const char *data, size_t len)
+{
+	if (!c->z) {
+		conn_plain_input(c, data, len);
+		return;
+	}
+	struct rm_buf plain = { 0 };
+	enum rm_err err = compress_inflate(c->z, data, len, RM_COMMAND_MAX_BYTES, &plain);
+	if (err != RM_OK) {
+		rm_buf_free(&plain);
+		conn_close(c, err == RM_ERR_LIMIT ? "inflate_limit" : "inflate_error");
+		return;
+	}
+	if (plain.len)
+		conn_plain_input(c, plain.data, plain.len);
+	rm_buf_free(&plain);
+}
+
 static bool conn_tls_plain(void *arg, const char *data, size_t len)
 {
 	struct conn *c = arg;
-	conn_plain_input(c, data, len);
+	conn_stream_input(c, data, len);
 	return !c->closing;
 }
 
@@ -439,7 +488,7 @@ static void conn_on_recv(struct rm_op *op, int res, uint32_t flags)
 				else
 					conn_mark_dirty(c); /* handshake records, held output */
 			} else {
-				conn_plain_input(c, data, (size_t)res);
+				conn_stream_input(c, data, (size_t)res);
 			}
 		}
 		worker_buf_return(w, bid);
@@ -520,6 +569,16 @@ bool conn_start_tls(struct conn *c)
 	if (!c->sending && c->out_head)
 		conn_send_next(c);
 	return true;
+}
+
+void conn_start_compress(struct conn *c)
+{
+	/* The tagged OK goes out uncompressed. */
+	conn_queue_pending(c);
+	c->z = compress_new();
+	c->z_started = true;
+	if (!c->sending && c->out_head)
+		conn_send_next(c);
 }
 
 /* ---- timeouts ------------------------------------------------------------- */

@@ -88,6 +88,8 @@ struct conn {
 	uint64_t out_bytes;
 	uint64_t send_progress_ms;
 	struct tls_conn *tls;
+	struct compress *z;       /* COMPRESS=DEFLATE, above TLS */
+	bool z_started;           /* just turned on: the rest of this input is compressed */
 
 	struct conn *dirty_next;
 	struct conn *lru_prev, *lru_next;
@@ -118,6 +120,11 @@ void conn_input_resume(struct conn *c);
 /** Starts TLS (STARTTLS): flushes queued plaintext first, drops input that
  * arrived after the command (RFC 9051 §6.2.1), then speaks TLS. */
 bool conn_start_tls(struct conn *c);
+
+/** Starts COMPRESS=DEFLATE (RFC 4978): what is queued goes out as it is
+ * (the tagged OK); every byte after it, both ways, is deflated, including
+ * input the client sent right behind the command. */
+void conn_start_compress(struct conn *c);
 
 void conn_ref(struct conn *c);
 void conn_unref(struct conn *c);

@@ -199,6 +199,18 @@ static bool parse_key(struct sp_state *st, struct search_key **out)
 	return parse_named(st, &w, out);
 }
 
+/* key *(SP key) up to the end of the command: the implicit AND. */
+static bool parse_keys(struct sp_state *st)
+{
+	struct search_key **tail = &st->prog->keys;
+	do {
+		if (!parse_key(st, tail))
+			return false;
+		tail = &(*tail)->next;
+	} while (imap_parse_try_sp(st->p));
+	return imap_parse_eol(st->p);
+}
+
 /* RETURN (MIN MAX ALL COUNT SAVE), RFC 4731 §3.1 and RFC 5182 §2. */
 static bool parse_return(struct sp_state *st)
 {
@@ -258,11 +270,16 @@ bool search_parse(struct imap_parser *p, bool esearch_allowed, struct search_pro
 	} else {
 		*p = save;
 	}
-	struct search_key **tail = &prog->keys;
-	do {
-		if (!parse_key(&st, tail))
-			return false;
-		tail = &(*tail)->next;
-	} while (imap_parse_try_sp(p));
-	return imap_parse_eol(p);
+	return parse_keys(&st);
+}
+
+bool search_parse_criteria(struct imap_parser *p, struct search_program *prog)
+{
+	memset(prog, 0, sizeof(*prog));
+	struct sp_state st = { p, prog };
+	struct imap_str cs;
+	if (!imap_parse_sp(p) || !imap_parse_astring(p, &cs) || !imap_parse_sp(p))
+		return false;
+	prog->charset = imap_str_dup(p, &cs);
+	return parse_keys(&st);
 }

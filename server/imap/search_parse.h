@@ -77,4 +77,8 @@ struct search_program {
  * (IMAP4rev2 / UTF8=ACCEPT). */
 bool search_parse(struct imap_parser *p, bool esearch_allowed, struct search_program *prog);
 
+/** SORT and THREAD's search-criteria (RFC 5256 §5): SP charset 1*(SP
+ * search-key), the charset mandatory and without the word CHARSET. */
+bool search_parse_criteria(struct imap_parser *p, struct search_program *prog);
+
 #endif

@@ -194,7 +194,7 @@ static size_t imap_input(struct conn *c, const char *data, size_t len)
 		return 0;
 	}
 	size_t pos = 0;
-	while (pos < len && !c->closing && !c->discard_input) {
+	while (pos < len && !c->closing && !c->discard_input && !c->z_started) {
 		if (s->state == IMAP_ST_LOGOUT)
 			return len; /* nothing more is read after BYE */
 		if (s->cmd.active && !s->cmd.on_line)
