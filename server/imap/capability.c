@@ -34,6 +34,7 @@ void imap_capability_write(const struct imap_session *s, struct rm_buf *out)
 	rm_buf_puts(out, " UIDPLUS MOVE UNSELECT MULTIAPPEND BINARY UTF8=ACCEPT CONDSTORE QRESYNC");
 	rm_buf_puts(out, " NAMESPACE CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE"
 			 " STATUS=SIZE OBJECTID SAVEDATE UNAUTHENTICATE");
+	rm_buf_puts(out, " ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES");
 	if (!s->c->z)
 		rm_buf_puts(out, " COMPRESS=DEFLATE");
 	rm_buf_printf(out, " APPENDLIMIT=%llu", (unsigned long long)cfg->append_max_bytes);
