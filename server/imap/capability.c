@@ -35,6 +35,7 @@ void imap_capability_write(const struct imap_session *s, struct rm_buf *out)
 	rm_buf_puts(out, " NAMESPACE CHILDREN LIST-EXTENDED LIST-STATUS SPECIAL-USE CREATE-SPECIAL-USE"
 			 " STATUS=SIZE OBJECTID SAVEDATE UNAUTHENTICATE");
 	rm_buf_puts(out, " ESEARCH SEARCHRES SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES");
+	rm_buf_puts(out, " QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE");
 	if (!s->c->z)
 		rm_buf_puts(out, " COMPRESS=DEFLATE");
 	rm_buf_printf(out, " APPENDLIMIT=%llu", (unsigned long long)cfg->append_max_bytes);

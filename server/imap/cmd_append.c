@@ -211,6 +211,15 @@ void cmd_append(struct imap_cmd *cmd)
 		return;
 	}
 	a->uidvalidity = mb.uidvalidity;
+	/* RFC 9208 §4.2: a quota that would be passed refuses the APPEND. */
+	uint64_t bytes = 0;
+	for (unsigned i = 0; i < a->n; i++)
+		bytes += store_msgbuf_size(a->msgs[i].rq.msg);
+	if (imap_quota_check(s, bytes, a->n) == RM_ERR_QUOTA) {
+		append_release(a);
+		imap_cmd_reply(cmd, "NO", "[OVERQUOTA] Quota exceeded");
+		return;
+	}
 	imap_cmd_async_begin(cmd);
 	a->pending = a->n;
 	for (unsigned i = 0; i < a->n; i++) {

@@ -86,6 +86,22 @@ static void copy_done(struct store_req *req)
 	imap_cmd_async_end(cmd);
 }
 
+static bool copy_over_quota(struct imap_cmd *cmd, const uint32_t *uids, unsigned n)
+{
+	struct imap_session *s = cmd->s;
+	struct store_view *v;
+	if (store_view_begin(session_part(s), &v) != RM_OK)
+		return false;
+	uint64_t bytes = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct store_msg m;
+		if (store_view_msg(v, s->view->mailbox_id, uids[i], &m) == RM_OK)
+			bytes += m.size_bytes;
+	}
+	store_view_end(&v);
+	return imap_quota_check(s, bytes, n) == RM_ERR_QUOTA;
+}
+
 static void copy_common(struct imap_cmd *cmd, bool move)
 {
 	struct imap_session *s = cmd->s;
@@ -128,6 +144,12 @@ static void copy_common(struct imap_cmd *cmd, bool move)
 	}
 	if (n == 0) {
 		imap_cmd_reply(cmd, "OK", "%s completed (no messages)", move ? "MOVE" : "COPY");
+		return;
+	}
+	/* A COPY adds to the user's usage (a MOVE between the user's own
+	 * mailboxes does not): RFC 9208 §4.2. */
+	if (!move && copy_over_quota(cmd, uids, n)) {
+		imap_cmd_reply(cmd, "NO", "[OVERQUOTA] Quota exceeded");
 		return;
 	}
 	struct copy_ctx *cc = rm_arena_alloc(&s->arena, sizeof(*cc));

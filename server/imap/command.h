@@ -45,11 +45,17 @@ uint64_t imap_literal_limit(const struct imap_session *s, const struct imap_comm
 /* Handlers (one file per family). */
 imap_handler_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable, cmd_unauthenticate;
 imap_handler_fn cmd_starttls, cmd_login, cmd_authenticate, cmd_compress;
+imap_handler_fn cmd_getquota, cmd_getquotaroot;
 imap_handler_fn cmd_append, cmd_fetch, cmd_store, cmd_copy, cmd_move, cmd_expunge;
 imap_handler_fn cmd_select, cmd_examine, cmd_close, cmd_unselect, cmd_check, cmd_idle;
 imap_handler_fn cmd_create, cmd_delete, cmd_rename, cmd_subscribe, cmd_unsubscribe;
 imap_handler_fn cmd_list, cmd_lsub, cmd_namespace, cmd_status;
 imap_handler_fn cmd_search, cmd_sort, cmd_thread;
+
+/** NO [OVERQUOTA] decision for adding bytes/messages to the session's
+ * user (cmd_quota.c; RM_ERR_QUOTA when a limit would be passed). */
+enum rm_err imap_quota_check(struct imap_session *s, uint64_t adding_bytes,
+			     uint64_t adding_messages);
 
 /** APPEND's literals go straight into store message buffers (cmd_append.c). */
 char *append_literal_alloc(uint64_t len, void **owner_r);
