@@ -84,20 +84,24 @@ static int verify_one(struct part *part, unsigned p, const struct store_args *a,
 		cli_fail("partition %03u: verify failed: %s", p, rm_err_str(err));
 		return 3;
 	}
-	uint64_t problems = st.corrupt_regions + st.blob_errors + st.index_errors;
+	uint64_t problems = st.corrupt_regions + st.blob_errors + st.index_errors + st.fts_errors;
 	if (!a->quiet || problems)
 		printf("partition %03u: segments=%llu records=%llu corrupt_regions=%llu "
 		       "corrupt_bytes=%llu messages=%llu blobs=%llu blob_errors=%llu "
-		       "index_errors=%llu %s\n", p, (unsigned long long)st.segments,
+		       "index_errors=%llu fts_docs=%llu fts_stale=%llu fts_errors=%llu %s\n", p,
+		       (unsigned long long)st.segments,
 		       (unsigned long long)st.records, (unsigned long long)st.corrupt_regions,
 		       (unsigned long long)st.corrupt_bytes, (unsigned long long)st.messages,
 		       (unsigned long long)st.blobs, (unsigned long long)st.blob_errors,
-		       (unsigned long long)st.index_errors, problems ? "PROBLEMS" : "ok");
+		       (unsigned long long)st.index_errors, (unsigned long long)st.fts_docs,
+		       (unsigned long long)st.fts_stale, (unsigned long long)st.fts_errors,
+		       problems ? "PROBLEMS" : "ok");
 	tot->segments += st.segments;
 	tot->records += st.records;
 	tot->corrupt_regions += st.corrupt_regions;
 	tot->blob_errors += st.blob_errors;
 	tot->index_errors += st.index_errors;
+	tot->fts_errors += st.fts_errors;
 	tot->messages += st.messages;
 	return problems ? 1 : 0;
 }
@@ -110,10 +114,12 @@ int cli_verify(struct cli_ctx *ctx)
 	struct store_verify_stats tot = {0};
 	int rc = each_partition(ctx, &a, verify_one, &tot);
 	printf("verify: segments=%llu records=%llu messages=%llu corrupt_regions=%llu "
-	       "blob_errors=%llu index_errors=%llu -> %s\n", (unsigned long long)tot.segments,
+	       "blob_errors=%llu index_errors=%llu fts_errors=%llu -> %s\n",
+	       (unsigned long long)tot.segments,
 	       (unsigned long long)tot.records, (unsigned long long)tot.messages,
 	       (unsigned long long)tot.corrupt_regions, (unsigned long long)tot.blob_errors,
-	       (unsigned long long)tot.index_errors, rc == 0 ? "ok" : "PROBLEMS");
+	       (unsigned long long)tot.index_errors, (unsigned long long)tot.fts_errors,
+	       rc == 0 ? "ok" : "PROBLEMS");
 	return rc;
 }
 
@@ -210,12 +216,14 @@ static int stats_one(struct part *part, unsigned p, const struct store_args *a, 
 	}
 	if (!a->quiet)
 		printf("partition %03u: users=%llu mailboxes=%llu messages=%llu blobs=%llu "
-		       "segments=%llu log_bytes=%llu live_bytes=%llu index_bytes=%llu lsn=%llu\n", p,
+		       "segments=%llu log_bytes=%llu live_bytes=%llu index_bytes=%llu lsn=%llu "
+		       "mail_bytes=%llu fts_bytes=%llu fts_docs=%llu\n", p,
 		       (unsigned long long)st.users, (unsigned long long)st.mailboxes,
 		       (unsigned long long)st.messages, (unsigned long long)st.blobs,
 		       (unsigned long long)st.segments, (unsigned long long)st.log_bytes,
 		       (unsigned long long)st.live_bytes, (unsigned long long)st.index_bytes,
-		       (unsigned long long)st.applied_lsn);
+		       (unsigned long long)st.applied_lsn, (unsigned long long)st.blob_bytes,
+		       (unsigned long long)st.fts_bytes, (unsigned long long)st.fts_docs);
 	tot->users += st.users;
 	tot->mailboxes += st.mailboxes;
 	tot->messages += st.messages;
@@ -224,6 +232,9 @@ static int stats_one(struct part *part, unsigned p, const struct store_args *a, 
 	tot->log_bytes += st.log_bytes;
 	tot->live_bytes += st.live_bytes;
 	tot->index_bytes += st.index_bytes;
+	tot->blob_bytes += st.blob_bytes;
+	tot->fts_bytes += st.fts_bytes;
+	tot->fts_docs += st.fts_docs;
 	return 0;
 }
 
@@ -241,5 +252,11 @@ int cli_stats(struct cli_ctx *ctx)
 	       (unsigned long long)tot.blobs, (unsigned long long)tot.segments,
 	       (unsigned long long)tot.log_bytes, (unsigned long long)tot.live_bytes,
 	       (unsigned long long)tot.index_bytes);
+	/* The full-text index's size against the mail it covers. */
+	double gib = (double)tot.blob_bytes / (1024.0 * 1024 * 1024);
+	printf("fts: docs=%llu bytes=%llu mail_bytes=%llu per_gib_of_mail=%.1f MiB\n",
+	       (unsigned long long)tot.fts_docs, (unsigned long long)tot.fts_bytes,
+	       (unsigned long long)tot.blob_bytes,
+	       gib > 0 ? (double)tot.fts_bytes / (1024.0 * 1024) / gib : 0.0);
 	return rc;
 }
