@@ -103,8 +103,11 @@ static void worker_turn_end(struct rm_loop *loop, void *arg)
 	conn_flush_dirty(w);
 	if (w->nobufs_len)
 		conn_rearm_nobufs(w);
-	if (w->stopping && (w->conns == 0 || rm_now_ms() > w->stop_deadline_ms))
+	if (w->stopping && (w->conns == 0 || rm_now_ms() > w->stop_deadline_ms)) {
+		if (w->conns)
+			rm_log(RM_LOG_WARN, "stop_deadline", "worker=%u conns=%llu", w->index, (unsigned long long)w->conns);
 		loop->stop = true;
+	}
 }
 
 static void worker_on_tick(struct rm_op *op, int res, uint32_t flags)
