@@ -15,7 +15,7 @@ bool imap_plaintext_auth_ok(const struct imap_session *s)
 void imap_capability_write(const struct imap_session *s, struct rm_buf *out)
 {
 	const struct rm_config *cfg = &s->c->w->srv->cfg;
-	rm_buf_puts(out, "IMAP4rev1");
+	rm_buf_puts(out, "IMAP4rev1 IMAP4rev2");
 	if (s->state == IMAP_ST_NOTAUTH) {
 		/* RFC 9051 §6.2.1: STARTTLS only on a plaintext connection. */
 		if (!s->c->tls && s->c->w->srv->tls_available)

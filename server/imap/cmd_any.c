@@ -94,6 +94,9 @@ static const struct {
 	{ "UTF8=ACCEPT", IMAP_EN_UTF8, 0 },
 	{ "CONDSTORE", IMAP_EN_CONDSTORE, 0 },
 	{ "QRESYNC", IMAP_EN_QRESYNC, IMAP_EN_CONDSTORE },
+	/* RFC 9051 §6.3.1: IMAP4rev2 behaviour (no \Recent, ESEARCH for
+	 * SEARCH, UTF-8 names, LIST in SELECT, \NonExistent). */
+	{ "IMAP4rev2", IMAP_EN_REV2, 0 },
 };
 
 void cmd_enable(struct imap_cmd *cmd)

@@ -132,6 +132,9 @@ uint32_t view_seq(const struct imap_view *view, uint32_t uid)
 
 bool view_is_recent(const struct imap_view *view, uint32_t uid)
 {
+	/* IMAP4rev2 has no \Recent (RFC 9051 Appendix E). */
+	if (view->s->enabled & IMAP_EN_REV2)
+		return false;
 	for (unsigned i = 0; i < view->nrecent; i++)
 		if (uid >= view->recent[i].lo && uid <= view->recent[i].hi)
 			return true;

@@ -410,3 +410,22 @@ def test_enable_utf8_and_utf8_append(server, user):
     r = c.ok("FETCH 1 BODY.PEEK[]")
     assert fetch_line(r, 1).endswith(msg + b")")
     c.close()
+
+
+def test_imap4rev2_enabled(server, user):
+    """After ENABLE IMAP4rev2: no RECENT and no \\Recent, a LIST response in
+    SELECT, UTF-8 mailbox names (RFC 9051)."""
+    c = login(server, user)
+    assert "IMAP4rev2" in c.ok("CAPABILITY").untagged[0].decode().split()
+    r = c.ok("ENABLE IMAP4rev2")
+    assert r.untagged == [b"* ENABLED IMAP4rev2"]
+    append(c, "INBOX", MSG)
+    r = c.ok("SELECT INBOX")
+    assert not any(b"RECENT" in u for u in r.untagged)
+    assert b'* LIST () "/" INBOX' in r.untagged
+    r = c.ok("FETCH 1 FLAGS")
+    assert fetch_line(r, 1) == b"* 1 FETCH (FLAGS ())"
+    c.ok('CREATE "Caf\u00e9"')      # UTF-8 in a quoted string (RFC 9051 §9)
+    r = c.ok('LIST "" "Caf*"')
+    assert r.untagged == ['* LIST (\\HasNoChildren) "/" "Caf\u00e9"'.encode()]
+    c.close()
