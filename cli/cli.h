@@ -17,9 +17,13 @@ struct cli_ctx {
 	int argc;            /* arguments after the subcommand words */
 	char **argv;
 	struct store *store; /* open when the command has CLI_F_STORE */
+	struct admin *admin; /* open when the command has CLI_F_ADMIN */
 };
 
 #define CLI_F_STORE 0x1u
+/* CLI_F_ADMIN opens cli/admin.h's backend: the running server's control
+ * socket, or the data directory when the server is stopped. */
+#define CLI_F_ADMIN 0x2u
 
 typedef int cli_fn(struct cli_ctx *ctx);
 
@@ -37,6 +41,10 @@ cli_fn cli_init, cli_user_add, cli_user_del, cli_user_passwd, cli_user_list;
  * all), -l LIVE_PERCENT (compact), -q (summary only).  verify exits 1 when
  * it found problems. */
 cli_fn cli_verify, cli_reindex, cli_compact, cli_stats;
+/* Through the server or on the data directory (cmd_mailbox.c,
+ * cmd_import*.c, cmd_export.c). */
+cli_fn cli_mailbox_list, cli_mailbox_create, cli_mailbox_delete, cli_user_show, cli_kick;
+cli_fn cli_import, cli_export;
 
 /** Path of the passwd-file of the data directory (DIR/passwd). */
 void cli_passwd_path(const struct cli_ctx *ctx, char *out, unsigned cap);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/admin.h"
 #include "cli/cli.h"
 #include "common/log.h"
 #include "index/mime.h"
@@ -25,6 +26,17 @@ static const struct cli_command commands[] = {
 	  "rewrite sealed segments whose live bytes are under LIVE_PERCENT (default 50)",
 	  CLI_F_STORE },
 	{ "stats", cli_stats, "[-P PARTITION] [-q]", "sizes and counts per partition", CLI_F_STORE },
+	{ "user show", cli_user_show, "LOGIN", "quota, usage and mailboxes of a user", CLI_F_ADMIN },
+	{ "mailbox list", cli_mailbox_list, "LOGIN", "a user's mailboxes with counts", CLI_F_ADMIN },
+	{ "mailbox create", cli_mailbox_create, "LOGIN NAME", "create a mailbox ('/' between levels)",
+	  CLI_F_ADMIN },
+	{ "mailbox delete", cli_mailbox_delete, "LOGIN NAME", "delete a mailbox and its messages",
+	  CLI_F_ADMIN },
+	{ "kick", cli_kick, "LOGIN", "end a user's IMAP sessions on the running server", CLI_F_ADMIN },
+	{ "import", cli_import, "LOGIN maildir DIR | LOGIN mbox FILE [MAILBOX]",
+	  "import Maildir++ (Dovecot flags, keywords, UIDs, dates) or mbox", CLI_F_ADMIN },
+	{ "export", cli_export, "LOGIN maildir|mbox DIR",
+	  "write a user's mailboxes as Maildir++ or mbox files (server stopped)", CLI_F_ADMIN },
 };
 
 /* Prepares what the command's flags ask for, runs it, cleans up. */
@@ -39,7 +51,13 @@ static int run(const struct cli_command *cmd, struct cli_ctx *ctx)
 		if (err)
 			return cli_fail("cannot open %s: %s", ctx->data_dir, rm_err_str(err));
 	}
+	if (cmd->flags & CLI_F_ADMIN) {
+		enum rm_err err = admin_open(ctx->data_dir, &ctx->admin);
+		if (err)
+			return cli_fail("cannot open %s: %s", ctx->data_dir, rm_err_str(err));
+	}
 	int rc = cmd->fn(ctx);
+	admin_close(&ctx->admin);
 	store_close(&ctx->store);
 	return rc;
 }

@@ -15,7 +15,6 @@
 #include "server/server.h"
 #include "server/server_init.h"
 #include "server/worker.h"
-#include "storage/store_types.h"
 
 struct control_conn {
 	struct conn *c;
@@ -26,22 +25,6 @@ struct control_conn {
 	size_t payload_need;
 	size_t payload_got;
 	struct control_req req;
-};
-
-static const struct {
-	const char *name;
-	enum control_verb verb;
-	int args;              /* arguments after the verb */
-	bool needs_entry;      /* the login must be in the passwd-file */
-} verbs[] = {
-	{ "PING", CTL_PING, 0, false },
-	{ "USER-SHOW", CTL_USER_SHOW, 1, false },
-	{ "USER-ENSURE", CTL_USER_ENSURE, 1, true },
-	{ "MAILBOX-LIST", CTL_MAILBOX_LIST, 1, false },
-	{ "MAILBOX-CREATE", CTL_MAILBOX_CREATE, 2, true },
-	{ "MAILBOX-DELETE", CTL_MAILBOX_DELETE, 2, false },
-	{ "APPEND", CTL_APPEND, 5, true },
-	{ "KICK", CTL_KICK, 1, false },
 };
 
 static void req_reset(struct control_req *r)
@@ -87,90 +70,25 @@ static void req_start(struct control_conn *cc)
 	hop_go(&r->hop);
 }
 
-/* APPEND's flags field: "-" or a comma list of \Seen ... and keywords. */
-static bool parse_flags(struct control_req *r, char *s)
-{
-	static const struct { const char *n; uint32_t f; } sys[] = {
-		{ "\\Seen", STORE_F_SEEN }, { "\\Answered", STORE_F_ANSWERED },
-		{ "\\Flagged", STORE_F_FLAGGED }, { "\\Deleted", STORE_F_DELETED },
-		{ "\\Draft", STORE_F_DRAFT },
-	};
-	if (!strcmp(s, "-"))
-		return true;
-	for (char *save = NULL, *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		bool known = false;
-		for (size_t i = 0; i < RM_ARRAY_LEN(sys); i++) {
-			if (!strcasecmp(t, sys[i].n)) {
-				r->flags |= sys[i].f;
-				known = true;
-			}
-		}
-		if (known)
-			continue;
-		if (t[0] == '\\' || r->nkw == RM_ARRAY_LEN(r->kw) || strlen(t) > RM_KEYWORD_MAX_BYTES)
-			return false;
-		r->kw[r->nkw] = t;
-		r->kw_lens[r->nkw++] = strlen(t);
-	}
-	return true;
-}
-
-/* APPEND login mailbox flags date size: checks, then reads the payload. */
-static const char *append_begin(struct control_conn *cc)
-{
-	struct control_req *r = &cc->req;
-	char *end;
-	r->date_s = strtoll(r->argv[4], &end, 10);
-	if (*end || r->date_s < 0)
-		return "NO syntax bad internal date";
-	unsigned long long size = strtoull(r->argv[5], &end, 10);
-	if (*end || size == 0 || size > cc->c->w->srv->cfg.append_max_bytes)
-		return "NO limit message size out of range";
-	if (!parse_flags(r, r->argv[3]))
-		return "NO syntax bad flags";
-	r->msg = store_msgbuf_alloc((size_t)size);
-	cc->in_payload = true;
-	cc->payload_need = (size_t)size;
-	cc->payload_got = 0;
-	return NULL;
-}
-
-/* Parses a request line; returns NULL when the request started (or is
- * waiting for its payload), else the answer to write. */
+/* Parses a request line and starts it (APPEND: after its payload).
+ * Returns NULL when the request started or waits for its payload, else
+ * the answer to write. */
 static const char *request(struct control_conn *cc, char *line, size_t len)
 {
 	struct control_req *r = &cc->req;
-	char *argv[CONTROL_ARGS_MAX];
-	size_t lens[CONTROL_ARGS_MAX];
-	int argc = control_args_split(line, len, argv, lens, CONTROL_ARGS_MAX);
-	if (argc <= 0)
-		return "NO syntax bad request line";
-	size_t v = 0;
-	while (v < RM_ARRAY_LEN(verbs) && strcmp(verbs[v].name, argv[0]) != 0)
-		v++;
-	if (v == RM_ARRAY_LEN(verbs))
-		return "NO syntax unknown command";
-	if (argc != verbs[v].args + 1)
-		return "NO syntax wrong number of arguments";
-	r->verb = verbs[v].verb;
-	r->argc = argc;
-	memcpy(r->argv, argv, sizeof(argv));
-	memcpy(r->lens, lens, sizeof(lens));
-	if (argc > 1) {
-		r->db = server_passwd_get(cc->c->w->srv);
-		r->entry = r->db ? passwd_lookup(r->db, argv[1], lens[1]) : NULL;
-		if (!r->entry && verbs[v].needs_entry)
-			return "NO notfound no such user in the passwd-file";
-		const char *login = r->entry ? r->entry->login : argv[1];
-		size_t login_len = r->entry ? r->entry->login_len : lens[1];
-		r->partition = server_partition_of(cc->c->w->srv, login, login_len);
-	}
+	struct server *srv = cc->c->w->srv;
+	struct passwd_db *db = server_passwd_get(srv);
+	const char *why = control_req_parse(r, line, len, db, srv->store, srv->cfg.append_max_bytes);
+	passwd_db_unref(&db);
+	if (why)
+		return why;
 	cc->busy = true;
 	if (r->verb == CTL_APPEND) {
-		const char *why = append_begin(cc);
-		if (why)
-			cc->busy = false;
-		return why;
+		r->msg = store_msgbuf_alloc(r->payload_bytes);
+		cc->in_payload = true;
+		cc->payload_need = r->payload_bytes;
+		cc->payload_got = 0;
+		return NULL;
 	}
 	req_start(cc);
 	return NULL;

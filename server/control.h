@@ -53,6 +53,7 @@ struct control_req {
 	size_t kw_lens[64];
 	unsigned nkw;
 	int64_t date_s;
+	size_t payload_bytes;          /* APPEND: bytes that follow the line */
 	union {
 		struct store_user_create uc;
 		struct store_mbox_create mc;
@@ -62,6 +63,16 @@ struct control_req {
 	struct store_rcpt rcpt;
 	struct rm_buf out;             /* the response, written on the owner */
 };
+
+/** Parses a request line (control_wire.h) into r, which must be zeroed
+ * but for r->c.  Fields point into line, which must stay alive and
+ * unchanged until the request ends.  Takes a reference to db (may be
+ * NULL) for the request.  Returns NULL, or the "NO ..." answer for a
+ * request that cannot run.  For APPEND, r->payload_bytes says how many
+ * bytes the caller must read into r->msg (store_msgbuf_alloc). */
+const char *control_req_parse(struct control_req *r, char *line, size_t len,
+			      struct passwd_db *db, const struct store *store,
+			      uint64_t append_max_bytes);
 
 /** On the owner: runs the request and calls hop_return when the response
  * is in req->out (control_ops.c). */

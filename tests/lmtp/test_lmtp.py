@@ -122,7 +122,8 @@ def test_pipelined_recipients_one_reply_each(make_server):
     # partition (8 partitions).
     out = subprocess.run([rmtest.RINGMAIL, "stats", "-q", "-d", srv.data_dir],
                          capture_output=True, text=True, check=True).stdout
-    total = dict(kv.split("=") for kv in out.split("total: ")[1].split())
+    line = [l for l in out.splitlines() if l.startswith("total: ")][0]
+    total = dict(kv.split("=") for kv in line[len("total: "):].split())
     assert int(total["messages"]) == 12
     assert 1 <= int(total["blobs"]) <= 8
 

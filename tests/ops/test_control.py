@@ -1,0 +1,84 @@
+"""The admin CLI against a running server (control socket) and against a
+stopped one (data directory): mailbox list/create/delete, user show, kick,
+import while running, export refused while running."""
+import os
+import subprocess
+
+import sys
+
+import rmtest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lmtp"))
+
+
+def ringmail(srv, *args, check=True):
+    out = subprocess.run([rmtest.RINGMAIL, "-d", srv.data_dir] + list(args),
+                         capture_output=True, text=True)
+    if check:
+        assert out.returncode == 0, out
+    return out
+
+
+def mailbox_names(srv, user):
+    return [l.split("\t")[0] for l in ringmail(srv, "mailbox", "list", user).stdout.splitlines()]
+
+
+def test_offline_then_online(make_server):
+    srv = make_server(start=False)
+    srv.prepare()
+    # Stopped: straight to the data directory (the user is created from
+    # the passwd-file on first use, with the default mailboxes).
+    ringmail(srv, "mailbox", "create", "alice", "Projects/2026")
+    names = mailbox_names(srv, "alice")
+    assert "Projects" in names and "Projects/2026" in names and "INBOX" in names
+    assert "ringmaild is not running" in ringmail(srv, "kick", "alice").stdout
+    r = ringmail(srv, "mailbox", "create", "nobody", "X", check=False)
+    assert r.returncode == 1 and "notfound" in r.stderr
+    srv.start()
+    # Running: the same commands through the control socket.
+    ringmail(srv, "mailbox", "create", "alice", "Live Folder")
+    c = srv.login("alice", "wonderland")
+    r = c.ok('LIST "" "*"')
+    listed = b"\n".join(r.untagged)
+    assert b'"Live Folder"' in listed and b"Projects/2026" in listed
+    ringmail(srv, "mailbox", "delete", "alice", "Projects/2026")
+    assert "Projects/2026" not in mailbox_names(srv, "alice")
+    r = ringmail(srv, "mailbox", "delete", "alice", "No Such", check=False)
+    assert r.returncode == 1 and "notfound" in r.stderr
+    show = ringmail(srv, "user", "show", "alice").stdout
+    assert show.startswith("user alice partition=") and "in_store=1 messages=0" in show
+    assert "  mailbox Live Folder\t" in show
+    # Export needs the server stopped.
+    r = ringmail(srv, "export", "alice", "mbox", os.path.join(srv.workdir, "x"), check=False)
+    assert r.returncode == 1 and "stop ringmaild" in r.stderr
+    c.ok("LOGOUT")
+
+
+def test_kick_ends_sessions(server):
+    a1 = server.login("alice", "wonderland")
+    a2 = server.login("alice", "wonderland")
+    a2.ok("SELECT INBOX")
+    a2.send("i IDLE\r\n")
+    assert a2.read_line().startswith(b"+ ")
+    b = server.login("bob", "builder")
+    out = ringmail(server, "kick", "alice").stdout
+    assert out.strip() == "sessions ended: 2"
+    for c in (a1, a2):
+        assert c.read_line() == b"* BYE [UNAVAILABLE] Disconnected by the administrator"
+        assert c.expect_closed()
+    # Other users keep their sessions.
+    b.ok("NOOP")
+    assert server.log().count("event=kick user=alice sessions=2") == 1
+
+
+def test_user_show_counts_delivered_mail(server):
+    from lmtp_client import Lmtp
+    l = Lmtp(server.lmtp_port)
+    l.greet_lhlo()
+    l.deliver("s@x", ["carol@x"], b"Subject: count me\r\n\r\nbody\r\n")
+    l.close()
+    show = ringmail(server, "user", "show", "carol").stdout
+    first = show.splitlines()[0]
+    assert "messages=1" in first and "in_passwd=1" in first
+    inbox = [l for l in show.splitlines() if l.startswith("  mailbox INBOX\t")][0]
+    assert "messages=1 unseen=1" in inbox
