@@ -429,3 +429,45 @@ def test_imap4rev2_enabled(server, user):
     r = c.ok('LIST "" "Caf*"')
     assert r.untagged == ['* LIST (\\HasNoChildren) "/" "Caf\u00e9"'.encode()]
     c.close()
+
+
+@pytest.mark.release_only
+def test_idle_fanout_thousand_sessions(make_server):
+    """One APPEND reaches every one of 1,000 sessions idling on the mailbox
+    (each a real connection), in one commit."""
+    import selectors
+    srv = make_server(users={"fan": "{PLAIN}pw"})
+    idlers = []
+    for i in range(1000):
+        c = srv.connect()
+        c.greeting()
+        c.send("a LOGIN fan pw\r\nb SELECT INBOX\r\nc IDLE\r\n")
+        idlers.append(c)
+    for c in idlers:
+        c.read_response("a")
+        c.read_response("b")
+        assert c.read_line().startswith(b"+ ")
+    w = srv.connect()
+    w.greeting()
+    w.ok("LOGIN fan pw")
+    tag = w.next_tag()
+    w.send(("%s APPEND INBOX {%d+}\r\n" % (tag, len(MSG))).encode() + MSG + b"\r\n")
+    assert w.read_response(tag).status == "OK"
+    sel = selectors.DefaultSelector()
+    for c in idlers:
+        c.sock.setblocking(False)
+        sel.register(c.sock, selectors.EVENT_READ, c)
+    waiting = set(idlers)
+    deadline = time.time() + 30
+    while waiting and time.time() < deadline:
+        for key, _ in sel.select(timeout=1):
+            c = key.data
+            try:
+                c.buf += c.sock.recv(65536)
+            except BlockingIOError:
+                continue
+            if b"* 1 EXISTS\r\n" in c.buf and c in waiting:
+                waiting.discard(c)
+    assert not waiting, "%d sessions never saw EXISTS" % len(waiting)
+    for c in idlers:
+        c.close()
