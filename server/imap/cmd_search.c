@@ -40,9 +40,12 @@ static void run_done(struct search_run *r)
 {
 	struct search_cmd *sc = r->arg;
 	struct imap_cmd *cmd = sc->cmd;
+	/* The answer replies, which releases the command's arena; sc is heap
+	 * memory so the run can be freed after it. */
 	if (!imap_cmd_dead(cmd))
 		sc->then(cmd, &sc->prog, r, sc->arg);
 	search_run_free(r);
+	free(sc);
 	imap_cmd_async_end(cmd);
 }
 
@@ -56,8 +59,7 @@ bool search_cmd_start(struct imap_cmd *cmd, struct search_program *prog, bool wa
 {
 	struct imap_session *s = cmd->s;
 	struct imap_view *view = s->view;
-	struct search_cmd *sc = rm_arena_alloc(&s->arena, sizeof(*sc));
-	memset(sc, 0, sizeof(*sc));
+	struct search_cmd *sc = rm_calloc(1, sizeof(*sc));
 	sc->cmd = cmd;
 	sc->prog = *prog;
 	sc->then = then;
@@ -78,6 +80,7 @@ bool search_cmd_start(struct imap_cmd *cmd, struct search_program *prog, bool wa
 	enum rm_err err = search_run_start(r);
 	if (err) {
 		search_run_free(r);
+		free(sc);
 		imap_cmd_reply(cmd, "NO", "[SERVERBUG] Search failed: %s", rm_err_str(err));
 		imap_cmd_async_end(cmd);
 		return false;
