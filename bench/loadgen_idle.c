@@ -188,9 +188,14 @@ static unsigned lg_idle_notify_round(struct lg_run *run, unsigned u)
 	n->lit_sent_us = 0;
 	if (lg_sess_connect(n) != RM_OK)
 		return expect;
-	uint64_t end = lg_now_us() + (uint64_t)(LG_IDLE_NOTIFY_WAIT_MS + run->cfg.timeout_ms) * 1000u;
-	while (lg_now_us() < end && (st->notify_got < expect || n->phase != ID_DONE))
+	/* Bounded twice: the APPEND by the command timeout, the notifications
+	 * by LG_IDLE_NOTIFY_WAIT_MS after its literal went out. */
+	uint64_t end = lg_now_us() + (uint64_t)run->cfg.timeout_ms * 1000u;
+	while (lg_now_us() < end && (st->notify_got < expect || n->phase != ID_DONE)) {
+		if (n->lit_sent_us != 0)
+			end = RM_MIN(end, n->lit_sent_us + LG_IDLE_NOTIFY_WAIT_MS * 1000ull);
 		lg_engine_poll(&run->eng, 10);
+	}
 	if (n->conn.state != LG_CONN_CLOSED)
 		lg_sess_close(n);
 	run->stats.errors[LG_K_NOTIFY] += expect - RM_MIN(st->notify_got, expect);
