@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "common/limits.h"
 #include "common/util.h"
 #include "storage/compact.h"
@@ -53,10 +54,13 @@ typedef int part_fn(struct part *part, unsigned p, const struct store_args *a, v
 
 /* Opens each selected partition offline (running its recovery), calls fn,
  * closes it.  Returns the worst exit status. */
-static int each_partition(struct cli_ctx *ctx, const struct store_args *a, part_fn *fn, void *sum)
+static int each_partition(struct cli_ctx *ctx, const struct store_args *a, part_fn *fn, void *sum,
+			  const char *what)
 {
 	unsigned n = store_partitions(ctx->store);
 	int worst = 0;
+	struct progress prog;
+	progress_start(&prog, what, "partitions", a->partition >= 0 ? 1 : n);
 	for (unsigned p = 0; p < n; p++) {
 		if (a->partition >= 0 && (unsigned)a->partition != p)
 			continue;
@@ -70,7 +74,9 @@ static int each_partition(struct cli_ctx *ctx, const struct store_args *a, part_
 		int rc = fn(part, p, a, sum);
 		worst = RM_MAX(worst, rc);
 		store_part_close(&part);
+		progress_step(&prog, 1);
 	}
+	progress_clear(&prog);
 	return worst;
 }
 
@@ -112,7 +118,7 @@ int cli_verify(struct cli_ctx *ctx)
 	if (parse_args(ctx, &a))
 		return 2;
 	struct store_verify_stats tot = {0};
-	int rc = each_partition(ctx, &a, verify_one, &tot);
+	int rc = each_partition(ctx, &a, verify_one, &tot, "verify");
 	printf("verify: segments=%llu records=%llu messages=%llu corrupt_regions=%llu "
 	       "blob_errors=%llu index_errors=%llu fts_errors=%llu -> %s\n",
 	       (unsigned long long)tot.segments,
@@ -156,7 +162,7 @@ int cli_reindex(struct cli_ctx *ctx)
 		return 2;
 	struct store_replay_stats tot = {0};
 	uint64_t t0 = rm_now_ms();
-	int rc = each_partition(ctx, &a, reindex_one, &tot);
+	int rc = each_partition(ctx, &a, reindex_one, &tot, "reindex");
 	printf("reindex: segments=%llu records=%llu applied=%llu corrupt_regions=%llu "
 	       "rejected=%llu ms=%llu\n", (unsigned long long)tot.segments,
 	       (unsigned long long)tot.records, (unsigned long long)tot.applied,
@@ -194,7 +200,7 @@ int cli_compact(struct cli_ctx *ctx)
 	if (parse_args(ctx, &a))
 		return 2;
 	struct compact_stats tot = {0};
-	int rc = each_partition(ctx, &a, compact_one, &tot);
+	int rc = each_partition(ctx, &a, compact_one, &tot, "compact");
 	printf("compact: live_percent=%u segments_checked=%llu rewritten=%llu bytes %llu -> %llu "
 	       "reclaimed=%llu blobs_dropped=%llu\n", a.live_percent,
 	       (unsigned long long)tot.segments_checked, (unsigned long long)tot.segments_rewritten,
@@ -244,7 +250,7 @@ int cli_stats(struct cli_ctx *ctx)
 	if (parse_args(ctx, &a))
 		return 2;
 	struct store_part_stats tot = {0};
-	int rc = each_partition(ctx, &a, stats_one, &tot);
+	int rc = each_partition(ctx, &a, stats_one, &tot, "stats");
 	printf("total: partitions=%u users=%llu mailboxes=%llu messages=%llu blobs=%llu "
 	       "segments=%llu log_bytes=%llu live_bytes=%llu index_bytes=%llu\n",
 	       store_partitions(ctx->store), (unsigned long long)tot.users,

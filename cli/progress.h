@@ -30,8 +30,13 @@ void progress_step(struct progress *p, uint64_t n);
 void progress_end(struct progress *p, const char *extra_fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/** "12/100 (12%) 340/s, 3s left" for the given numbers (for tests and the
+/** Clears the terminal line without a summary (callers that print their
+ * own, as verify/reindex/compact/stats do). */
+void progress_clear(struct progress *p);
+
+/** "12/100 messages (12%), 340/s, 3s left" for the given numbers (the
  * terminal line); returns out. */
-char *progress_format(char *out, unsigned cap, uint64_t done, uint64_t total, uint64_t elapsed_ms);
+char *progress_format(char *out, unsigned cap, uint64_t done, uint64_t total, uint64_t elapsed_ms,
+		      const char *unit);
 
 #endif

@@ -143,3 +143,22 @@ def test_round_trip(make_server, tmp_path):
     mcopy = snapshot(srv, "mcopy", "m")
     for name, msgs in original.items():
         assert mcopy.get(name, []) == msgs, name
+
+
+def test_progress_on_a_terminal(make_server, tmp_path):
+    """On a terminal the line shows done/total, percent, rate and time
+    left; without one, only the summary line is printed."""
+    import shutil
+    if not shutil.which("script"):
+        import pytest
+        pytest.skip("script(1) missing")
+    md = str(tmp_path / "Maildir")
+    write_maildir(md)
+    srv = make_server(start=False)
+    srv.prepare()
+    cmd = "%s -d %s import alice maildir %s" % (rmtest.RINGMAIL, srv.data_dir, md)
+    tty = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True).stdout
+    assert re.search(rb"\rimport: 6/6 messages \(100%\), \d+/s, 0s left", tty), tty
+    assert b"\r\x1b[K" in tty
+    plain = subprocess.run([rmtest.RINGMAIL, "-d", srv.data_dir, "verify"], capture_output=True)
+    assert b"\r" not in plain.stdout + plain.stderr and plain.returncode == 0
