@@ -28,7 +28,10 @@ struct admin {
 	struct store *store;          /* offline */
 	struct worker w;              /* offline: a worker without sockets */
 	struct passwd_db *db;
-	bool done;
+	/* Outstanding requests (offline: the requests themselves). */
+	struct control_req *q[ADMIN_WINDOW];
+	unsigned qhead;
+	unsigned qn;
 };
 
 /* The in-process worker of the offline path has no sockets, so no TLS;
@@ -112,6 +115,10 @@ void admin_close(struct admin **ap)
 	struct admin *a = *ap;
 	if (!a)
 		return;
+	struct rm_buf drop = { 0 };
+	while (a->qn && (a->online || a->store))
+		admin_collect(a, &drop);
+	rm_buf_free(&drop);
 	if (a->fd >= 0)
 		close(a->fd);
 	rm_buf_free(&a->in);
@@ -183,12 +190,18 @@ static bool write_all(int fd, const void *p, size_t n)
 	return true;
 }
 
-static enum rm_err call_online(struct admin *a, const char *line, size_t len, const void *payload,
-			       size_t payload_len, struct rm_buf *out)
+static enum rm_err submit_online(struct admin *a, const char *line, size_t len,
+				 const void *payload, size_t payload_len)
 {
 	if (!write_all(a->fd, line, len) || !write_all(a->fd, "\n", 1) ||
 	    (payload_len && !write_all(a->fd, payload, payload_len)))
 		return RM_ERR_IO;
+	return RM_OK;
+}
+
+/* Reads the oldest outstanding response off the socket. */
+static enum rm_err collect_online(struct admin *a, struct rm_buf *out)
+{
 	for (;;) {
 		char *nl;
 		while ((nl = a->in.len ? memchr(a->in.data, '\n', a->in.len) : NULL)) {
@@ -212,51 +225,86 @@ static enum rm_err call_online(struct admin *a, const char *line, size_t len, co
 
 static void local_back(struct hop *h)
 {
-	struct control_req *r = RM_CONTAINER_OF(h, struct control_req, hop);
-	struct admin *a = RM_CONTAINER_OF(r->hop.home, struct admin, w);
-	a->done = true;
+	RM_CONTAINER_OF(h, struct control_req, hop)->done = true;
 }
 
-static enum rm_err call_local(struct admin *a, const char *line, size_t len, const void *payload,
-			      size_t payload_len, struct rm_buf *out)
+/* Offline: runs the request in-process now (APPENDs queue in the store
+ * and complete when the loop turns in collect). */
+static void submit_local(struct admin *a, const char *line, size_t len, const void *payload,
+			 size_t payload_len)
 {
-	struct control_req r;
-	memset(&r, 0, sizeof(r));
-	char *copy = rm_strndup(line, len);
-	const char *why = control_req_parse(&r, copy, len, a->db, a->store, RM_APPEND_DEFAULT_MAX_BYTES);
-	if (!why && r.verb == CTL_APPEND && r.payload_bytes != payload_len)
+	struct control_req *r = rm_calloc(1, sizeof(*r));
+	a->q[(a->qhead + a->qn++) % ADMIN_WINDOW] = r;
+	r->text = rm_strndup(line, len);
+	const char *why = control_req_parse(r, r->text, len, a->db, a->store,
+					    RM_APPEND_DEFAULT_MAX_BYTES);
+	if (!why && r->verb == CTL_APPEND && r->payload_bytes != payload_len)
 		why = "NO inval payload size mismatch";
-	struct part *part = why ? NULL : admin_part(a, r.partition);
-	if (!why && r.argc > 1 && !part)
+	struct part *part = why || r->argc < 2 ? NULL : admin_part(a, r->partition);
+	if (!why && r->argc > 1 && !part)
 		why = "NO io cannot open the partition";
-	enum rm_err err;
 	if (why) {
-		rm_buf_printf(out, "%s\n", why);
-		err = final_status(why, strlen(why));
-	} else {
-		if (r.verb == CTL_APPEND) {
-			r.msg = store_msgbuf_alloc(payload_len);
-			memcpy(store_msgbuf_data(r.msg), payload, payload_len);
-		}
-		r.hop.home = r.hop.target = &a->w;
-		r.hop.remote = control_ops_run;
-		r.hop.back = local_back;
-		a->done = false;
-		hop_go(&r.hop);
-		while (!a->done)
-			rm_loop_turn(&a->w.loop, part && store_part_expecting(part) ? 1 : 0);
-		rm_buf_append(out, r.out.data, r.out.len);
-		const char *last = r.out.data + r.out.len - 1;
-		while (last > r.out.data && last[-1] != '\n')
-			last--;
-		err = final_status(last, (size_t)(r.out.data + r.out.len - 1 - last));
+		rm_buf_printf(&r->out, "%s\n", why);
+		r->done = true;
+		return;
 	}
-	if (r.msg)
-		store_msgbuf_free(&r.msg);
-	rm_buf_free(&r.out);
-	passwd_db_unref(&r.db);
-	free(copy);
+	if (r->verb == CTL_APPEND) {
+		r->msg = store_msgbuf_alloc(payload_len);
+		memcpy(store_msgbuf_data(r->msg), payload, payload_len);
+	}
+	r->hop.home = r->hop.target = &a->w;
+	r->hop.remote = control_ops_run;
+	r->hop.back = local_back;
+	hop_go(&r->hop);
+}
+
+static enum rm_err collect_local(struct admin *a, struct rm_buf *out)
+{
+	struct control_req *r = a->q[a->qhead];
+	struct part *part = r->argc > 1 ? a->w.parts[r->partition] : NULL;
+	while (!r->done)
+		rm_loop_turn(&a->w.loop, part && store_part_expecting(part) ? 1 : 0);
+	rm_buf_append(out, r->out.data, r->out.len);
+	const char *end = r->out.data + r->out.len - 1, *last = end;
+	while (last > r->out.data && last[-1] != '\n')
+		last--;
+	enum rm_err err = final_status(last, (size_t)(end - last));
+	if (r->msg)
+		store_msgbuf_free(&r->msg);
+	rm_buf_free(&r->out);
+	passwd_db_unref(&r->db);
+	free(r->text);
+	free(r);
 	return err;
+}
+
+enum rm_err admin_submit(struct admin *a, const char *line, size_t len, const void *payload,
+			 size_t payload_len)
+{
+	RM_ASSERT(a->qn < ADMIN_WINDOW);
+	RM_ASSERT(a->qn == 0 || (len > 7 && !memcmp(line, "APPEND ", 7)));
+	if (a->online) {
+		if (submit_online(a, line, len, payload, payload_len) != RM_OK)
+			return RM_ERR_IO;
+		a->qn++;
+		return RM_OK;
+	}
+	submit_local(a, line, len, payload, payload_len);
+	return RM_OK;
+}
+
+enum rm_err admin_collect(struct admin *a, struct rm_buf *out)
+{
+	RM_ASSERT(a->qn > 0);
+	enum rm_err err = a->online ? collect_online(a, out) : collect_local(a, out);
+	a->qhead = (a->qhead + 1) % ADMIN_WINDOW;
+	a->qn--;
+	return err;
+}
+
+unsigned admin_outstanding(const struct admin *a)
+{
+	return a->qn;
 }
 
 enum rm_err admin_mailbox_create(struct admin *a, const char *login, const char *name,
@@ -283,7 +331,6 @@ enum rm_err admin_mailbox_create(struct admin *a, const char *login, const char 
 enum rm_err admin_call(struct admin *a, const char *line, size_t len, const void *payload,
 		       size_t payload_len, struct rm_buf *out)
 {
-	if (a->online)
-		return call_online(a, line, len, payload, payload_len, out);
-	return call_local(a, line, len, payload, payload_len, out);
+	enum rm_err err = admin_submit(a, line, len, payload, payload_len);
+	return err == RM_OK ? admin_collect(a, out) : err;
 }

@@ -30,6 +30,22 @@ void admin_close(struct admin **a);
 /** True when requests go to a running server. */
 bool admin_online(const struct admin *a);
 
+/** Requests that may be outstanding at once (submit/collect). */
+#define ADMIN_WINDOW 32u
+
+/** Sends one request line (no LF) with its APPEND payload (or NULL, 0)
+ * without waiting for the response.  Only APPENDs may be outstanding
+ * together (they share the server's group commits and keep their order);
+ * any other request must be submitted with nothing outstanding.  At most
+ * ADMIN_WINDOW at once.  RM_ERR_IO when the server could not be reached. */
+enum rm_err admin_submit(struct admin *a, const char *line, size_t len, const void *payload,
+			 size_t payload_len);
+/** Waits for the oldest outstanding request and appends its response to
+ * out; returns RM_OK for OK, the error named by a NO line, or RM_ERR_IO. */
+enum rm_err admin_collect(struct admin *a, struct rm_buf *out);
+/** Requests submitted and not yet collected. */
+unsigned admin_outstanding(const struct admin *a);
+
 /** Runs one request line (no LF) with its APPEND payload (or NULL, 0).
  * The response (data lines and the final OK/NO line) is appended to out.
  * Returns RM_OK for OK, the error named by a NO line, or RM_ERR_IO when

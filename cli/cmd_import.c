@@ -43,8 +43,26 @@ enum rm_err import_begin(struct import_sink *s, struct admin *a, const char *log
 	return err;
 }
 
+/* Collects one outstanding APPEND's response. */
+static void collect_one(struct import_sink *s)
+{
+	rm_buf_reset(&s->resp);
+	if (admin_collect(s->admin, &s->resp) != RM_OK) {
+		s->failed++;
+		fprintf(stderr, "ringmail: a message was not stored: %s", rm_buf_cstr(&s->resp));
+	}
+	progress_step(&s->prog, 1);
+}
+
+static void collect_all(struct import_sink *s)
+{
+	while (admin_outstanding(s->admin))
+		collect_one(s);
+}
+
 enum rm_err import_mailbox(struct import_sink *s, const char *name)
 {
+	collect_all(s);
 	enum rm_err err = admin_mailbox_create(s->admin, s->login, name, &s->resp);
 	if (err != RM_OK)
 		fprintf(stderr, "ringmail: mailbox %s: %s", name, rm_buf_cstr(&s->resp));
@@ -96,13 +114,15 @@ enum rm_err import_message(struct import_sink *s, const char *mailbox, const str
 	rm_buf_putc(&s->line, ' ');
 	flags_field(&s->line, m);
 	rm_buf_printf(&s->line, " %lld %zu", (long long)m->internal_date_s, s->crlf.len);
-	rm_buf_reset(&s->resp);
-	enum rm_err err = admin_call(s->admin, s->line.data, s->line.len, s->crlf.data, s->crlf.len,
-				     &s->resp);
-	progress_step(&s->prog, 1);
+	/* Up to ADMIN_WINDOW APPENDs in flight share group commits. */
+	if (admin_outstanding(s->admin) == ADMIN_WINDOW)
+		collect_one(s);
+	enum rm_err err = admin_submit(s->admin, s->line.data, s->line.len, s->crlf.data,
+				       s->crlf.len);
 	if (err != RM_OK) {
 		s->failed++;
-		fprintf(stderr, "ringmail: message in %s not stored: %s", mailbox, rm_buf_cstr(&s->resp));
+		progress_step(&s->prog, 1);
+		fprintf(stderr, "ringmail: message in %s not sent: %s\n", mailbox, rm_err_str(err));
 	} else {
 		s->bytes += s->crlf.len;
 	}
@@ -111,6 +131,7 @@ enum rm_err import_message(struct import_sink *s, const char *mailbox, const str
 
 int import_end(struct import_sink *s)
 {
+	collect_all(s);
 	progress_end(&s->prog, ", %llu bytes, %llu mailboxes, %llu failed",
 		     (unsigned long long)s->bytes, (unsigned long long)s->mailboxes,
 		     (unsigned long long)s->failed);

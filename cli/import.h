@@ -48,8 +48,10 @@ enum rm_err import_begin(struct import_sink *s, struct admin *a, const char *log
 /** Creates the mailbox (internal form: UTF-8, '/' levels) and its
  * superiors; one that exists is fine. */
 enum rm_err import_mailbox(struct import_sink *s, const char *name);
-/** Appends one message to the mailbox; failures are counted and printed,
- * not fatal (returns the error). */
+/** Sends one message to the mailbox.  Up to ADMIN_WINDOW APPENDs are in
+ * flight at once (they share group commits and keep their order); a
+ * failure is counted and printed when its response arrives, and is not
+ * fatal.  Returns RM_ERR_IO when the request could not be sent. */
 enum rm_err import_message(struct import_sink *s, const char *mailbox, const struct import_msg *m);
 /** Prints the summary; returns the exit status (1 when a message failed). */
 int import_end(struct import_sink *s);

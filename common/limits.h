@@ -253,6 +253,11 @@ _Static_assert(RM_STORE_BATCH_MAX_BYTES <= RM_SEGMENT_DEFAULT_MAX_BYTES, "batch"
  * command table has about 40); later names are counted as "other". */
 #define RM_METRICS_COMMANDS_MAX     64u
 
+/* Control requests one connection may have in flight: consecutive APPENDs
+ * (an import) run together so that they share group commits; each holds
+ * a message buffer, so this bounds one importer's memory. */
+#define RM_CONTROL_PIPELINE_MAX     64u
+
 _Static_assert(RM_LMTP_RCPTS_MAX >= 100, "RFC 5321 4.5.3.1.8");
 
 #endif

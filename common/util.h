@@ -111,4 +111,16 @@ static inline int rm_word_eq(const char *s, size_t n, const char *w)
 /** xxh3-64 of a byte string (thin wrapper so callers do not include xxhash). */
 uint64_t rm_hash64(const void *data, size_t len);
 
+/** Value of a hexadecimal digit (either case), or -1. */
+static inline int rm_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 #endif

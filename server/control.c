@@ -1,7 +1,8 @@
 /*
- * The control socket's connections: line framing, the APPEND payload,
- * argument checks, and the hop to the owner of the named user (see
- * control.h; operations are in control_ops.c).
+ * The control socket's connections: line framing, the APPEND payload, the
+ * queue of requests (consecutive APPENDs run together, everything else
+ * alone), the hop to the owner of the named user, and responses in
+ * request order (see control.h; operations are in control_ops.c).
  */
 #include "server/control.h"
 
@@ -20,48 +21,29 @@ struct control_conn {
 	struct conn *c;
 	struct rm_buf line;
 	bool line_too_long;
-	bool busy;
-	bool in_payload;
-	size_t payload_need;
+	struct control_req *reading;  /* APPEND whose payload is arriving */
 	size_t payload_got;
-	struct control_req req;
+	struct control_req *head, *tail;
+	unsigned n;
+	bool pumping;                 /* inside pump(): req_back defers */
 };
 
-static void req_reset(struct control_req *r)
+static void req_free(struct control_req *r)
 {
 	passwd_db_unref(&r->db);
 	if (r->msg)
 		store_msgbuf_free(&r->msg);
 	rm_buf_free(&r->out);
-	struct conn *c = r->c;
-	memset(r, 0, sizeof(*r));
-	r->c = c;
+	free(r->text);
+	free(r);
 }
 
-static void answer(struct control_conn *cc, const char *text)
-{
-	conn_write(cc->c, text, strlen(text));
-	conn_write(cc->c, "\n", 1);
-	req_reset(&cc->req);
-	cc->busy = false;
-}
+static void req_back(struct hop *h);
+static void flush(struct control_conn *cc);
 
-static void req_back(struct hop *h)
+static void req_start(struct control_conn *cc, struct control_req *r)
 {
-	struct control_req *r = RM_CONTAINER_OF(h, struct control_req, hop);
-	struct control_conn *cc = RM_CONTAINER_OF(r, struct control_conn, req);
-	struct conn *c = cc->c;
-	if (!c->closing)
-		conn_write(c, r->out.data, r->out.len);
-	req_reset(r);
-	cc->busy = false;
-	conn_input_resume(c);
-	conn_unref(c);
-}
-
-static void req_start(struct control_conn *cc)
-{
-	struct control_req *r = &cc->req;
+	r->started = true;
 	conn_ref(cc->c);
 	r->hop.home = cc->c->w;
 	r->hop.target = r->verb == CTL_PING ? cc->c->w : hop_owner(cc->c->w, r->partition);
@@ -70,39 +52,110 @@ static void req_start(struct control_conn *cc)
 	hop_go(&r->hop);
 }
 
-/* Parses a request line and starts it (APPEND: after its payload).
- * Returns NULL when the request started or waits for its payload, else
- * the answer to write. */
-static const char *request(struct control_conn *cc, char *line, size_t len)
+/* Starts what may start: the head, and APPENDs behind running APPENDs.
+ * A request on this worker may finish inside req_start: req_back then
+ * only marks it, and pump reports it so that settle() flushes. */
+static bool pump(struct control_conn *cc)
 {
-	struct control_req *r = &cc->req;
-	struct server *srv = cc->c->w->srv;
-	struct passwd_db *db = server_passwd_get(srv);
-	const char *why = control_req_parse(r, line, len, db, srv->store, srv->cfg.append_max_bytes);
-	passwd_db_unref(&db);
-	if (why)
-		return why;
-	cc->busy = true;
-	if (r->verb == CTL_APPEND) {
-		r->msg = store_msgbuf_alloc(r->payload_bytes);
-		cc->in_payload = true;
-		cc->payload_need = r->payload_bytes;
-		cc->payload_got = 0;
-		return NULL;
+	bool appends_only = true, finished = false;
+	cc->pumping = true;
+	for (struct control_req *r = cc->head; r && r != cc->reading; r = r->next) {
+		bool first = r == cc->head;
+		if (!r->started && !r->done) {
+			if (!first && !(appends_only && r->verb == CTL_APPEND))
+				break;
+			req_start(cc, r);
+			finished = finished || r->done;
+		}
+		appends_only = appends_only && (r->verb == CTL_APPEND || r->done);
 	}
-	req_start(cc);
-	return NULL;
+	cc->pumping = false;
+	return finished;
+}
+
+/* Writes the finished responses at the head of the queue. */
+static void flush(struct control_conn *cc)
+{
+	while (cc->head && cc->head->done) {
+		struct control_req *r = cc->head;
+		cc->head = r->next;
+		if (!cc->head)
+			cc->tail = NULL;
+		cc->n--;
+		if (!cc->c->closing)
+			conn_write(cc->c, r->out.data, r->out.len);
+		req_free(r);
+	}
+}
+
+/* Responses out, next requests in, until nothing changes. */
+static void settle(struct control_conn *cc)
+{
+	do
+		flush(cc);
+	while (pump(cc));
+}
+
+static void req_back(struct hop *h)
+{
+	struct control_req *r = RM_CONTAINER_OF(h, struct control_req, hop);
+	struct conn *c = r->c;
+	struct control_conn *cc = c->proto_state;
+	r->done = true;
+	if (cc && !cc->pumping) {
+		settle(cc);
+		conn_input_resume(c);
+	}
+	conn_unref(c);
+}
+
+static struct control_req *req_add(struct control_conn *cc)
+{
+	struct control_req *r = rm_calloc(1, sizeof(*r));
+	r->c = cc->c;
+	if (cc->tail)
+		cc->tail->next = r;
+	else
+		cc->head = r;
+	cc->tail = r;
+	cc->n++;
+	return r;
+}
+
+/* A request answered without running (bad line, unknown user ...). */
+static void req_answer(struct control_req *r, const char *text)
+{
+	rm_buf_printf(&r->out, "%s\n", text);
+	r->done = true;
+}
+
+/* Parses one request line into a new queued request. */
+static void request(struct control_conn *cc, const char *line, size_t len)
+{
+	struct control_req *r = req_add(cc);
+	struct server *srv = cc->c->w->srv;
+	r->text = rm_strndup(line, len);
+	struct passwd_db *db = server_passwd_get(srv);
+	const char *why = control_req_parse(r, r->text, len, db, srv->store,
+					    srv->cfg.append_max_bytes);
+	passwd_db_unref(&db);
+	if (why) {
+		req_answer(r, why);
+	} else if (r->verb == CTL_APPEND) {
+		r->msg = store_msgbuf_alloc(r->payload_bytes);
+		cc->reading = r;
+		cc->payload_got = 0;
+	}
 }
 
 static size_t take_payload(struct control_conn *cc, const char *p, size_t n)
 {
-	size_t k = RM_MIN(n, cc->payload_need - cc->payload_got);
-	memcpy(store_msgbuf_data(cc->req.msg) + cc->payload_got, p, k);
+	struct control_req *r = cc->reading;
+	size_t k = RM_MIN(n, r->payload_bytes - cc->payload_got);
+	memcpy(store_msgbuf_data(r->msg) + cc->payload_got, p, k);
 	cc->payload_got += k;
-	if (cc->payload_got == cc->payload_need) {
-		cc->in_payload = false;
-		req_start(cc);
-	}
+	if (cc->payload_got == r->payload_bytes)
+		cc->reading = NULL;
 	return k;
 }
 
@@ -118,17 +171,14 @@ static size_t take_line(struct control_conn *cc, const char *p, size_t n)
 		return span;
 	if (cc->line_too_long) {
 		cc->line_too_long = false;
-		rm_buf_reset(&cc->line);
-		answer(cc, "NO limit line too long");
-		return span;
+		req_answer(req_add(cc), "NO limit line too long");
+	} else {
+		size_t len = cc->line.len - 1;
+		if (len && cc->line.data[len - 1] == '\r')
+			len--;
+		request(cc, cc->line.data, len);
 	}
-	size_t len = cc->line.len - 1;
-	if (len && cc->line.data[len - 1] == '\r')
-		len--;
-	rm_buf_reset(&cc->line);  /* the text stays in place until the next line */
-	const char *why = request(cc, cc->line.data, len);
-	if (why)
-		answer(cc, why);
+	rm_buf_reset(&cc->line);
 	return span;
 }
 
@@ -138,30 +188,34 @@ static size_t control_input(struct conn *c, const char *data, size_t len)
 	if (!cc) {
 		cc = rm_calloc(1, sizeof(*cc));
 		cc->c = c;
-		cc->req.c = c;
 		c->proto_state = cc;
 		return 0;
 	}
 	size_t pos = 0;
-	while (pos < len && !c->closing && !cc->busy)
-		pos += take_line(cc, data + pos, len - pos);
-	while (pos < len && !c->closing && cc->in_payload)
-		pos += take_payload(cc, data + pos, len - pos);
+	while (pos < len && !c->closing) {
+		if (cc->reading)
+			pos += take_payload(cc, data + pos, len - pos);
+		else if (cc->n < RM_CONTROL_PIPELINE_MAX)
+			pos += take_line(cc, data + pos, len - pos);
+		else
+			break;  /* resumed when a response goes out */
+	}
+	settle(cc);
 	return pos;
 }
 
 static void control_timeout(struct conn *c)
 {
 	struct control_conn *cc = c->proto_state;
-	if (cc && cc->busy && !cc->in_payload)
-		return;
+	if (cc && cc->head && !cc->reading)
+		return;  /* requests are running */
 	conn_close(c, "timeout");
 }
 
 static void control_shutdown(struct conn *c)
 {
 	struct control_conn *cc = c->proto_state;
-	if (!cc || !cc->busy)
+	if (!cc || !cc->head)
 		conn_close_after_flush(c);
 }
 
@@ -175,7 +229,12 @@ static void control_closed(struct conn *c)
 	struct control_conn *cc = c->proto_state;
 	if (!cc)
 		return;
-	req_reset(&cc->req);
+	/* Every started request held a reference: none is running now. */
+	while (cc->head) {
+		struct control_req *r = cc->head;
+		cc->head = r->next;
+		req_free(r);
+	}
 	rm_buf_free(&cc->line);
 	free(cc);
 	c->proto_state = NULL;

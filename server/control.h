@@ -7,9 +7,12 @@
  * A request runs on the worker that accepted it until it names a user;
  * then it hops (server/hop.h) to the owner of the user's partition, which
  * reads the index, queues store requests, or walks its connections (KICK),
- * builds the response text in the request, and hops back.  One request at
- * a time per connection; the socket is created mode 0600 (root or the
- * server's user only: it can read and change every mailbox).
+ * builds the response text in the request, and hops back.  Requests run
+ * one at a time per connection, except consecutive APPENDs, which run
+ * together (up to RM_CONTROL_PIPELINE_MAX) and so share group commits;
+ * the store queues them in order, so UIDs follow the request order.
+ * Responses go out in request order.  The socket is created mode 0600
+ * (root or the server's user only: it can read and change every mailbox).
  */
 #ifndef RM_CONTROL_H
 #define RM_CONTROL_H
@@ -39,6 +42,10 @@ enum control_verb { CTL_PING, CTL_USER_SHOW, CTL_USER_ENSURE, CTL_MAILBOX_LIST,
 struct control_req {
 	struct hop hop;
 	struct conn *c;
+	struct control_req *next;      /* the connection's queue, in order */
+	char *text;                    /* the request line (argv points here) */
+	bool started;
+	bool done;                     /* out holds the whole response */
 	enum control_verb verb;
 	char *argv[CONTROL_ARGS_MAX];
 	size_t lens[CONTROL_ARGS_MAX];

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "common/util.h"
+
 void control_arg_put(struct rm_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -21,17 +23,6 @@ void control_arg_put(struct rm_buf *b, const char *s, size_t n)
 	}
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Decodes [s, s+n) in place; returns the decoded length or -1. */
 static long decode(char *s, size_t n)
 {
@@ -45,7 +36,7 @@ static long decode(char *s, size_t n)
 		}
 		if (i + 2 >= n)
 			return -1;
-		int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+		int h = rm_hex_digit(s[i + 1]), l = rm_hex_digit(s[i + 2]);
 		if (h < 0 || l < 0)
 			return -1;
 		s[o++] = (char)(h << 4 | l);

@@ -23,6 +23,15 @@ static void one(struct rm_buf *o, const char *name, const char *type, const char
 	rm_buf_printf(o, "%s %llu\n", name, (unsigned long long)v);
 }
 
+/* A counter with two values of the label "result". */
+static void two(struct rm_buf *o, const char *name, const char *help, const char *r1, uint64_t v1,
+		const char *r2, uint64_t v2)
+{
+	head(o, name, "counter", help);
+	rm_buf_printf(o, "%s{result=\"%s\"} %llu\n%s{result=\"%s\"} %llu\n", name, r1,
+		      (unsigned long long)v1, name, r2, (unsigned long long)v2);
+}
+
 static void render_conns(const struct metrics_snapshot *s, struct rm_buf *o)
 {
 	static const char *const states[CONN_TO__COUNT] = { "preauth", "authenticated" };
@@ -108,28 +117,22 @@ static void render_workers(const struct metrics_snapshot *s, struct rm_buf *o)
 	uint64_t a, b;
 	SUM_WORKERS(s, auth_ok, a);
 	SUM_WORKERS(s, auth_failed, b);
-	head(o, "ringmail_auth_total", "counter", "Authentication attempts by result.");
-	rm_buf_printf(o, "ringmail_auth_total{result=\"success\"} %llu\n"
-		      "ringmail_auth_total{result=\"failure\"} %llu\n",
-		      (unsigned long long)a, (unsigned long long)b);
+	two(o, "ringmail_auth_total", "Authentication attempts by result.", "success", a,
+	    "failure", b);
 	SUM_WORKERS(s, bytes_in, a);
 	one(o, "ringmail_bytes_received_total", "counter", "Bytes received from clients.", a);
 	SUM_WORKERS(s, bytes_out, a);
 	one(o, "ringmail_bytes_sent_total", "counter", "Bytes sent to clients.", a);
 	SUM_WORKERS(s, tls_started, a);
 	SUM_WORKERS(s, tls_failed, b);
-	head(o, "ringmail_tls_handshakes_total", "counter", "TLS handshakes started and failed.");
-	rm_buf_printf(o, "ringmail_tls_handshakes_total{result=\"started\"} %llu\n"
-		      "ringmail_tls_handshakes_total{result=\"failed\"} %llu\n",
-		      (unsigned long long)a, (unsigned long long)b);
+	two(o, "ringmail_tls_handshakes_total", "TLS handshakes started and failed.", "started", a,
+	    "failed", b);
 	SUM_WORKERS(s, lmtp_transactions, a);
 	one(o, "ringmail_lmtp_transactions_total", "counter", "LMTP DATA transactions.", a);
 	SUM_WORKERS(s, lmtp_rcpts_ok, a);
 	SUM_WORKERS(s, lmtp_rcpts_failed, b);
-	head(o, "ringmail_lmtp_recipients_total", "counter", "LMTP recipients after DATA, by result.");
-	rm_buf_printf(o, "ringmail_lmtp_recipients_total{result=\"delivered\"} %llu\n"
-		      "ringmail_lmtp_recipients_total{result=\"failed\"} %llu\n",
-		      (unsigned long long)a, (unsigned long long)b);
+	two(o, "ringmail_lmtp_recipients_total", "LMTP recipients after DATA, by result.",
+	    "delivered", a, "failed", b);
 	SUM_WORKERS(s, lmtp_bytes, a);
 	one(o, "ringmail_lmtp_bytes_total", "counter", "Message bytes received over LMTP.", a);
 }
