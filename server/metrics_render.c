@@ -194,6 +194,8 @@ static void render_parts(const struct metrics_snapshot *s, struct rm_buf *o)
 		  offsetof(struct store_part_stats, messages) },
 		{ "ringmail_partition_users", "Users stored.",
 		  offsetof(struct store_part_stats, users) },
+		{ "ringmail_partition_search_index_bytes", "Full-text index pages, in bytes.",
+		  offsetof(struct store_part_stats, fts_bytes) },
 	};
 	for (size_t f = 0; f < RM_ARRAY_LEN(fams); f++) {
 		head(o, fams[f].name, "gauge", fams[f].help);
@@ -205,6 +207,19 @@ static void render_parts(const struct metrics_snapshot *s, struct rm_buf *o)
 			rm_buf_printf(o, "%s{partition=\"%u\"} %llu\n", fams[f].name, p,
 				      (unsigned long long)v);
 		}
+	}
+	/* The full-text index is written in the commit that stores a
+	 * message, so its lag is a count, not a time: stored bodies without
+	 * a search document (indexed while the index was off); search reads
+	 * their bytes instead. */
+	head(o, "ringmail_partition_search_index_lag_messages", "gauge",
+	     "Stored message bodies the full-text index does not cover.");
+	for (unsigned p = 0; p < s->nparts; p++) {
+		const struct store_part_stats *st = &s->parts[p].st;
+		if (s->parts[p].present)
+			rm_buf_printf(o, "ringmail_partition_search_index_lag_messages{partition=\"%u\"} %llu\n",
+				      p, (unsigned long long)(st->blobs > st->fts_docs
+							      ? st->blobs - st->fts_docs : 0));
 	}
 	head(o, "ringmail_partition_read_only", "gauge",
 	     "1 when the partition failed a write or fsync and refuses changes.");

@@ -70,6 +70,11 @@ def test_values_move(server):
     parts = [v for (k, lab), v in after.items() if k == "ringmail_partition_log_bytes"]
     assert len(parts) == 8 and sum(parts) > 8 * 64
     assert sum(v for (k, _), v in after.items() if k == "ringmail_partition_messages") >= 2
+    # Indexed in the same commit: no lag, and the index grew.
+    assert sum(v for (k, _), v in after.items()
+               if k == "ringmail_partition_search_index_lag_messages") == 0
+    assert sum(v for (k, _), v in after.items() if k == "ringmail_partition_search_index_bytes") > \
+        sum(v for (k, _), v in before.items() if k == "ringmail_partition_search_index_bytes")
     c.ok("LOGOUT")
     l.close()
     bad.close()
