@@ -38,7 +38,7 @@ static void finish(struct control_req *r, enum rm_err err, const char *fmt, ...)
 
 static struct part *req_part(const struct control_req *r)
 {
-	return r->hop.target->parts[r->partition];
+	return hop_part(&r->hop, r->partition);
 }
 
 static const char *req_login(const struct control_req *r, size_t *len_r)
@@ -222,7 +222,7 @@ void control_ops_run(struct hop *h)
 		return;
 	}
 	struct store_view *v;
-	enum rm_err err = store_view_begin(req_part(r), &v);
+	enum rm_err err = req_part(r) ? store_view_begin(req_part(r), &v) : RM_ERR_CLOSED;
 	if (err != RM_OK) {
 		finish(r, err, "index unavailable");
 		return;

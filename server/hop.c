@@ -39,6 +39,11 @@ void hop_return(struct hop *h)
 	RM_ASSERT(rc == 0);
 }
 
+struct part *hop_part(const struct hop *h, unsigned p)
+{
+	return h->target->parts ? h->target->parts[p] : NULL;
+}
+
 struct worker *hop_owner(const struct worker *any, unsigned p)
 {
 	const struct server *srv = any->srv;

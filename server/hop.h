@@ -34,5 +34,8 @@ void hop_go(struct hop *h);
 void hop_return(struct hop *h);
 /** The worker owning partition p, seen from any worker. */
 struct worker *hop_owner(const struct worker *any, unsigned p);
+/** On the target: its partition p, or NULL when the worker has closed it
+ * (a hop that arrives while the worker shuts down). */
+struct part *hop_part(const struct hop *h, unsigned p);
 
 #endif

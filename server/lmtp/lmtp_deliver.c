@@ -67,7 +67,8 @@ static void check_remote(struct hop *h)
 	struct store_user u;
 	bool found = false;
 	/* Only counters are used: the view's pointers die with it. */
-	s->check_err = view_user(h->target->parts[r->partition], r->entry, &u, &found);
+	struct part *part = hop_part(h, r->partition);
+	s->check_err = part ? view_user(part, r->entry, &u, &found) : RM_ERR_CLOSED;
 	if (s->check_err == RM_OK)
 		s->check_err = quota_check(r->entry, found ? &u : NULL, s->params.size_bytes, 1);
 	hop_return(h);
@@ -129,7 +130,7 @@ static void group_resolve(struct group *g);
 
 static struct part *group_part(const struct group *g)
 {
-	return g->hop.target->parts[g->partition];
+	return hop_part(&g->hop, g->partition);
 }
 
 static struct lmtp_rcpt *group_rcpt(const struct group *g, unsigned k)
@@ -232,7 +233,7 @@ static void group_create_users(struct group *g, unsigned missing)
 static void group_resolve(struct group *g)
 {
 	struct store_view *v;
-	enum rm_err err = store_view_begin(group_part(g), &v);
+	enum rm_err err = group_part(g) ? store_view_begin(group_part(g), &v) : RM_ERR_CLOSED;
 	if (err != RM_OK) {
 		for (unsigned k = 0; k < g->n; k++)
 			group_rcpt(g, k)->err = err;
