@@ -200,7 +200,9 @@ static void kick(struct control_req *r)
 			    rm_strncasecmp_ascii(s->login, login, ll) != 0)
 				continue;
 			n++;
-			if (s->cmd.active && s->cmd.async)
+			/* Between commands or waiting for a client line (IDLE):
+			 * a BYE; in the middle of a command: just close. */
+			if (s->cmd.active && !s->cmd.on_line)
 				conn_close(c, "kicked");
 			else
 				imap_bye(s, "[UNAVAILABLE] Disconnected by the administrator");
