@@ -8,6 +8,21 @@
 #include "server/control_wire.h"
 #include "storage/store_types.h"
 
+bool import_read_file(const char *path, struct rm_buf *out)
+{
+	rm_buf_reset(out);
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return false;
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		rm_buf_append(out, chunk, n);
+	bool ok = !ferror(fp);
+	fclose(fp);
+	return ok;
+}
+
 void import_to_crlf(struct rm_buf *out, const char *data, size_t len)
 {
 	rm_buf_reserve(out, len + len / 16 + 2);
@@ -37,8 +52,12 @@ enum rm_err import_begin(struct import_sink *s, struct admin *a, const char *log
 	rm_buf_puts(&s->line, "USER-ENSURE ");
 	control_arg_put(&s->line, login, strlen(login));
 	enum rm_err err = call(s);
-	if (err != RM_OK)
+	if (err != RM_OK) {
 		fprintf(stderr, "ringmail: user %s: %s", login, rm_buf_cstr(&s->resp));
+		rm_buf_free(&s->line);
+		rm_buf_free(&s->resp);
+		return err;
+	}
 	progress_start(&s->prog, "import", "messages", total_messages);
 	return err;
 }

@@ -209,15 +209,8 @@ static void import_folder(struct import_sink *s, const struct md_folder *f)
 	struct rm_buf data = { 0 };
 	for (size_t i = 0; i < f->nfiles; i++) {
 		const struct md_file *m = &f->files[i];
-		FILE *fp = fopen(m->path, "rb");
-		rm_buf_reset(&data);
-		if (fp) {
-			char chunk[65536];
-			size_t n;
-			while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-				rm_buf_append(&data, chunk, n);
-			fclose(fp);
-		}
+		if (!import_read_file(m->path, &data))
+			fprintf(stderr, "ringmail: cannot read %s\n", m->path);
 		struct import_msg im = { .internal_date_s = m->mtime, .data = data.data, .len = data.len };
 		file_flags(f, m, &im);
 		import_message(s, f->name, &im);

@@ -126,18 +126,39 @@ static void message_body(const char *p, const char *end, struct import_msg *m, s
 	}
 }
 
+/* Imports the message whose From line starts at p; returns where the
+ * next one starts. */
+static const char *import_one(struct import_sink *s, const char *mailbox, const char *p,
+			      const char *end, struct rm_buf *msg)
+{
+	char kwbuf[2048];
+	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	const char *body = eol ? eol + 1 : end;
+	const char *next = next_from(body, end);
+	/* The empty line before the next From line (and the one writers
+	 * leave at the end) is the separator, not message content. */
+	const char *stop = next;
+	if (stop - body >= 2 && stop[-1] == '\n' && stop[-2] == '\n')
+		stop--;
+	else if (stop - body >= 3 && !memcmp(stop - 3, "\n\r\n", 3))
+		stop -= 2;
+	struct import_msg m = { .internal_date_s = from_line_date(p, eol ? eol : end) };
+	rm_buf_reset(msg);
+	message_body(body, stop, &m, msg, kwbuf, sizeof(kwbuf));
+	m.data = msg->data;
+	m.len = msg->len;
+	import_message(s, mailbox, &m);
+	return next;
+}
+
 int import_mbox(struct import_sink *s, struct admin *a, const char *login, const char *path,
 		const char *mailbox)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return cli_fail("cannot open %s", path);
 	struct rm_buf file = { 0 };
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		rm_buf_append(&file, chunk, n);
-	fclose(fp);
+	if (!import_read_file(path, &file)) {
+		rm_buf_free(&file);
+		return cli_fail("cannot read %s", path);
+	}
 	const char *start = file.data, *end = file.data + file.len;
 	if (!file.len || !is_from_line(start, end)) {
 		rm_buf_free(&file);
@@ -147,30 +168,15 @@ int import_mbox(struct import_sink *s, struct admin *a, const char *login, const
 	for (const char *p = start; p < end; p = next_from(p + 1, end))
 		total++;
 	int rc = 1;
-	if (import_begin(s, a, login, total) == RM_OK && import_mailbox(s, mailbox) == RM_OK) {
-		struct rm_buf msg = { 0 };
-		char kwbuf[2048];
-		for (const char *p = start; p < end;) {
-			const char *eol = memchr(p, '\n', (size_t)(end - p));
-			const char *body = eol ? eol + 1 : end;
-			const char *next = next_from(body, end);
-			/* The empty line before the next From line (and the
-			 * one writers leave at the end) is the separator, not
-			 * message content. */
-			const char *stop = next;
-			if (stop - body >= 2 && stop[-1] == '\n' && stop[-2] == '\n')
-				stop--;
-			else if (stop - body >= 3 && !memcmp(stop - 3, "\n\r\n", 3))
-				stop -= 2;
-			struct import_msg m = { .internal_date_s = from_line_date(p, eol ? eol : end) };
-			rm_buf_reset(&msg);
-			message_body(body, stop, &m, &msg, kwbuf, sizeof(kwbuf));
-			m.data = msg.data;
-			m.len = msg.len;
-			import_message(s, mailbox, &m);
-			p = next;
+	if (import_begin(s, a, login, total) == RM_OK) {
+		if (import_mailbox(s, mailbox) == RM_OK) {
+			struct rm_buf msg = { 0 };
+			for (const char *p = start; p < end;)
+				p = import_one(s, mailbox, p, end, &msg);
+			rm_buf_free(&msg);
+		} else {
+			s->failed = total;
 		}
-		rm_buf_free(&msg);
 		rc = import_end(s);
 	}
 	rm_buf_free(&file);

@@ -11,6 +11,7 @@
 #ifndef RM_CLI_IMPORT_H
 #define RM_CLI_IMPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,10 @@ int import_end(struct import_sink *s);
 int import_maildir(struct import_sink *s, struct admin *a, const char *login, const char *dir);
 int import_mbox(struct import_sink *s, struct admin *a, const char *login, const char *path,
 		const char *mailbox);
+
+/** Reads the whole file at path into out (reset first); false when it
+ * cannot be opened or read. */
+bool import_read_file(const char *path, struct rm_buf *out);
 
 /** Appends data with every lone LF turned into CRLF. */
 void import_to_crlf(struct rm_buf *out, const char *data, size_t len);

@@ -162,3 +162,21 @@ def test_progress_on_a_terminal(make_server, tmp_path):
     assert b"\r\x1b[K" in tty
     plain = subprocess.run([rmtest.RINGMAIL, "-d", srv.data_dir, "verify"], capture_output=True)
     assert b"\r" not in plain.stdout + plain.stderr and plain.returncode == 0
+
+
+def test_import_refuses_unknown_user_and_bad_files(make_server, tmp_path):
+    srv = make_server(start=False)
+    srv.prepare()
+    mbox = tmp_path / "x.mbox"
+    mbox.write_bytes(b"From a@b Tue Nov 14 22:13:20 2023\nSubject: x\n\nx\n")
+    r = subprocess.run([rmtest.RINGMAIL, "-d", srv.data_dir, "import", "nobody", "mbox",
+                        str(mbox)], capture_output=True, text=True)
+    assert r.returncode == 1 and "notfound" in r.stderr
+    bad = tmp_path / "not.mbox"
+    bad.write_bytes(b"Subject: no From line\n\nx\n")
+    r = subprocess.run([rmtest.RINGMAIL, "-d", srv.data_dir, "import", "alice", "mbox",
+                        str(bad)], capture_output=True, text=True)
+    assert r.returncode == 1 and "not an mbox file" in r.stderr
+    r = subprocess.run([rmtest.RINGMAIL, "-d", srv.data_dir, "import", "alice", "tar", "x"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "usage: import" in r.stderr
