@@ -37,7 +37,8 @@ static void render_conns(const struct metrics_snapshot *s, struct rm_buf *o)
 	static const char *const states[CONN_TO__COUNT] = { "preauth", "authenticated" };
 	static const char *const protos[METRICS_P__COUNT] = { "imap", "lmtp", "http", "control",
 							      "other" };
-	head(o, "ringmail_connections", "gauge", "Open connections by state.");
+	head(o, "ringmail_connections", "gauge",
+	     "Open connections by state (LMTP, HTTP and control ones count as preauth).");
 	for (unsigned k = 0; k < CONN_TO__COUNT; k++) {
 		uint64_t n;
 		SUM_WORKERS(s, conns[k], n);
