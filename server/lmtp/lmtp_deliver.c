@@ -288,9 +288,10 @@ static void group_back(struct hop *h)
 
 /* ---- the copy each group stores ----------------------------------------------- */
 
-/* Trace headers in front of the message, as Dovecot's LMTP writes them:
- * Return-Path always; Delivered-To and "for <rcpt>" only with a single
- * recipient, because one stored copy serves every recipient. */
+/* Trace headers in front of the message, laid out as Dovecot's LMTP
+ * writes them (checked against Debian's dovecot-lmtpd 2.3.19): Return-Path
+ * always; Delivered-To and "for <rcpt>" only with a single recipient,
+ * since one stored copy serves every recipient of the transaction. */
 static void trace_headers(struct lmtp_session *s, struct rm_buf *h)
 {
 	struct conn *c = s->c;
@@ -304,13 +305,13 @@ static void trace_headers(struct lmtp_session *s, struct rm_buf *h)
 	rm_buf_printf(h, "Return-Path: <%s>\r\n", s->from);
 	if (one)
 		rm_buf_printf(h, "Delivered-To: %s\r\n", one);
-	rm_buf_printf(h, "Received: from %s ([%s])\r\n\tby %s with LMTP id %llu.%llu\r\n"
-		      "\t(envelope-from <%s>)\r\n", s->helo, ip, c->w->srv->cfg.greeting_name,
+	rm_buf_printf(h, "Received: from %s ([%s])\r\n\tby %s with LMTP\r\n\tid %llu.%llu\r\n"
+		      "\t(envelope-from <%s>)", s->helo, ip, c->w->srv->cfg.greeting_name,
 		      (unsigned long long)c->id, (unsigned long long)s->tx, s->from);
 	if (one)
-		rm_buf_printf(h, "\tfor <%s>; %s\r\n", one, date);
+		rm_buf_printf(h, "\r\n\tfor <%s>; %s\r\n", one, date);
 	else
-		rm_buf_printf(h, "\t; %s\r\n", date);
+		rm_buf_printf(h, "; %s\r\n", date);
 }
 
 /* Groups the recipients by partition. */

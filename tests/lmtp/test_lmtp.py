@@ -84,8 +84,12 @@ def test_single_recipient_smtplib(server):
     # by the protocol exactly once).
     assert head[0] == b"Return-Path: <s@example.org>"
     assert head[1] == b"Delivered-To: carol@example.net"
-    assert head[2].startswith(b"Received: from tester ([127.0.0.1])")
-    assert b"\tfor <carol@example.net>; " in msgs[0]
+    assert head[2] == b"Received: from tester ([127.0.0.1])"
+    assert head[3] == b"\tby ringmail with LMTP"
+    assert re.match(rb"\tid \d+\.\d+$", head[4])
+    assert head[5] == b"\t(envelope-from <s@example.org>)"
+    assert re.match(rb"\tfor <carol@example\.net>; \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000$",
+                    head[6])
     assert msgs[0].endswith(b"\r\n\r\n" + body.split(b"\r\n\r\n", 1)[1])
     assert got_body == body.split(b"\r\n\r\n", 1)[1]
 
@@ -117,6 +121,7 @@ def test_pipelined_recipients_one_reply_each(make_server):
         assert len(got) == 1 and got[0].endswith(msg.split(b"\r\n\r\n", 1)[1])
         # Several recipients share one copy: no per-recipient header.
         assert b"Delivered-To:" not in got[0]
+        assert re.search(rb"\t\(envelope-from <bulk@example\.org>\); \w{3}, ", got[0])
     srv.stop()
     # Single-instance storage: 12 messages, at most one blob per
     # partition (8 partitions).
