@@ -142,24 +142,14 @@ bool admin_online(const struct admin *a)
 	return a->online;
 }
 
-struct store *admin_store(struct admin *a)
-{
-	return a->online ? NULL : a->store;
-}
-
-struct part *admin_part(struct admin *a, unsigned p)
+/* Offline: partition p, opened on the admin loop at first use. */
+static struct part *admin_part(struct admin *a, unsigned p)
 {
 	if (a->online || p >= store_partitions(a->store))
 		return NULL;
 	if (!a->w.parts[p] && store_part_open(a->store, p, &a->w.loop, &a->w.parts[p]) != RM_OK)
 		return NULL;
 	return a->w.parts[p];
-}
-
-void admin_wait(struct admin *a, const bool *done)
-{
-	while (!*done)
-		rm_loop_turn(&a->w.loop, 1);
 }
 
 /* The error a final line names ("NO quota ..."). */
@@ -206,6 +196,15 @@ static enum rm_err collect_online(struct admin *a, struct rm_buf *out)
 		char *nl;
 		while ((nl = a->in.len ? memchr(a->in.data, '\n', a->in.len) : NULL)) {
 			size_t ll = (size_t)(nl - a->in.data) + 1;
+			if (ll > 7 && !memcmp(a->in.data, "* body ", 7)) {
+				/* MSG-GET: the line, then exactly that many bytes. */
+				size_t n = (size_t)strtoull(a->in.data + 7, NULL, 10);
+				if (a->in.len - ll < n + 1)
+					break;
+				rm_buf_append(out, a->in.data, ll + n + 1);
+				rm_buf_consume(&a->in, ll + n + 1);
+				continue;
+			}
 			rm_buf_append(out, a->in.data, ll);
 			bool data = a->in.data[0] == '*';
 			enum rm_err st = data ? RM_OK : final_status(a->in.data, ll - 1);
@@ -273,6 +272,7 @@ static enum rm_err collect_local(struct admin *a, struct rm_buf *out)
 		store_msgbuf_free(&r->msg);
 	rm_buf_free(&r->out);
 	passwd_db_unref(&r->db);
+	free(r->body);
 	free(r->text);
 	free(r);
 	return err;

@@ -18,8 +18,6 @@
 #include "common/err.h"
 
 struct admin;
-struct store;
-struct part;
 
 /** Opens the backend for data_dir.  *r is owned by the caller
  * (admin_close).  RM_ERR_NOTFOUND (no data directory), RM_ERR_IO (the
@@ -59,12 +57,5 @@ enum rm_err admin_call(struct admin *a, const char *line, size_t len, const void
 enum rm_err admin_mailbox_create(struct admin *a, const char *login, const char *name,
 				 struct rm_buf *out);
 
-/** Offline only (NULL online): the store, and partition p opened on the
- * admin loop (reads work; the pointer lives until admin_close). */
-struct store *admin_store(struct admin *a);
-struct part *admin_part(struct admin *a, unsigned p);
-/** Offline: turns the admin loop until *done is true (a store_read_msg
- * or other request on an admin partition completes through it). */
-void admin_wait(struct admin *a, const bool *done);
 
 #endif

@@ -90,32 +90,6 @@ enum rm_err import_mailbox(struct import_sink *s, const char *name)
 	return err;
 }
 
-static void flags_field(struct rm_buf *b, const struct import_msg *m)
-{
-	static const struct { uint32_t f; const char *n; } sys[] = {
-		{ STORE_F_SEEN, "\\Seen" }, { STORE_F_ANSWERED, "\\Answered" },
-		{ STORE_F_FLAGGED, "\\Flagged" }, { STORE_F_DELETED, "\\Deleted" },
-		{ STORE_F_DRAFT, "\\Draft" },
-	};
-	size_t start = b->len;
-	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
-		if (!(m->flags & sys[i].f))
-			continue;
-		if (b->len > start)
-			rm_buf_putc(b, ',');
-		rm_buf_puts(b, sys[i].n);
-	}
-	for (unsigned k = 0; k < m->nkeywords; k++) {
-		if (strchr(m->keywords[k], ',') || !m->keywords[k][0])
-			continue;  /* not expressible in the field; rare */
-		if (b->len > start)
-			rm_buf_putc(b, ',');
-		control_arg_put(b, m->keywords[k], strlen(m->keywords[k]));
-	}
-	if (b->len == start)
-		rm_buf_putc(b, '-');
-}
-
 enum rm_err import_message(struct import_sink *s, const char *mailbox, const struct import_msg *m)
 {
 	rm_buf_reset(&s->crlf);
@@ -131,7 +105,10 @@ enum rm_err import_message(struct import_sink *s, const char *mailbox, const str
 	rm_buf_putc(&s->line, ' ');
 	control_arg_put(&s->line, mailbox, strlen(mailbox));
 	rm_buf_putc(&s->line, ' ');
-	flags_field(&s->line, m);
+	size_t kw_lens[IMPORT_KEYWORDS_MAX];
+	for (unsigned k = 0; k < m->nkeywords; k++)
+		kw_lens[k] = strlen(m->keywords[k]);
+	control_flags_put(&s->line, m->flags, m->keywords, kw_lens, m->nkeywords);
 	rm_buf_printf(&s->line, " %lld %zu", (long long)m->internal_date_s, s->crlf.len);
 	/* Up to ADMIN_WINDOW APPENDs in flight share group commits. */
 	if (admin_outstanding(s->admin) == ADMIN_WINDOW)

@@ -36,7 +36,7 @@ static const struct cli_command commands[] = {
 	{ "import", cli_import, "LOGIN maildir DIR | LOGIN mbox FILE [MAILBOX]",
 	  "import Maildir++ (Dovecot flags, keywords, UIDs, dates) or mbox", CLI_F_ADMIN },
 	{ "export", cli_export, "LOGIN maildir|mbox DIR",
-	  "write a user's mailboxes as Maildir++ or mbox files (server stopped)", CLI_F_ADMIN },
+	  "write a user's mailboxes as Maildir++ or mbox files", CLI_F_ADMIN },
 };
 
 /* Prepares what the command's flags ask for, runs it, cleans up. */

@@ -34,6 +34,7 @@ static void req_free(struct control_req *r)
 	if (r->msg)
 		store_msgbuf_free(&r->msg);
 	rm_buf_free(&r->out);
+	free(r->body);
 	free(r->text);
 	free(r);
 }

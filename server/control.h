@@ -34,7 +34,8 @@ struct passwd_entry;
 extern const struct conn_proto control_proto;
 
 enum control_verb { CTL_PING, CTL_USER_SHOW, CTL_USER_ENSURE, CTL_MAILBOX_LIST,
-		    CTL_MAILBOX_CREATE, CTL_MAILBOX_DELETE, CTL_APPEND, CTL_KICK };
+		    CTL_MAILBOX_CREATE, CTL_MAILBOX_DELETE, CTL_APPEND, CTL_KICK, CTL_MSG_LIST,
+		    CTL_MSG_GET };
 
 /** One request in flight (control.c builds it, control_ops.c runs it on
  * the owner).  Strings point into the connection's line buffer, which is
@@ -68,6 +69,8 @@ struct control_req {
 		struct store_append ap;
 	} rq;
 	struct store_rcpt rcpt;
+	struct store_read rd;          /* MSG-GET */
+	char *body;                    /* MSG-GET: the bytes being read */
 	struct rm_buf out;             /* the response, written on the owner */
 };
 

@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -137,6 +138,78 @@ static void append(struct control_req *r, struct store_view *v, uint64_t user_id
 	store_append(req_part(r), &r->rq.ap);
 }
 
+/* "* msg uid flags date size" for every message of the mailbox. */
+static enum rm_err msg_list(struct control_req *r, struct store_view *v, uint64_t user_id,
+			    uint64_t mailbox_id)
+{
+	struct store_iter *it;
+	enum rm_err err = store_view_msgs(v, mailbox_id, 1, &it);
+	if (err != RM_OK)
+		return err;
+	struct store_msg m;
+	int rc;
+	const char *kw[64];
+	size_t kwl[64];
+	while ((rc = store_iter_msg(it, &m)) == 1) {
+		unsigned n = 0;
+		for (unsigned k = 0; k < m.nkeywords && n < 64; k++)
+			if (store_view_keyword_name(v, user_id, store_msg_keyword(&m, k), &kw[n],
+						    &kwl[n]) == RM_OK)
+				n++;
+		rm_buf_printf(&r->out, "* msg %u ", m.uid);
+		control_flags_put(&r->out, m.flags, kw, kwl, n);
+		rm_buf_printf(&r->out, " %lld %llu\n", (long long)m.internal_date_s,
+			      (unsigned long long)m.size_bytes);
+	}
+	store_iter_free(&it);
+	return rc < 0 ? RM_ERR_IO : RM_OK;
+}
+
+static void get_done(struct store_read *rd, enum rm_err err, size_t got)
+{
+	struct control_req *r = RM_CONTAINER_OF(rd, struct control_req, rd);
+	if (err == RM_OK) {
+		rm_buf_printf(&r->out, "* body %zu\n", got);
+		rm_buf_append(&r->out, r->body, got);
+		rm_buf_putc(&r->out, '\n');
+	}
+	free(r->body);
+	r->body = NULL;
+	finish(r, err, "%s", "");
+}
+
+/* MSG-GET: the message's bytes, read through the store (io_uring). */
+static void msg_get(struct control_req *r, struct store_view *v, uint64_t mailbox_id)
+{
+	char *end;
+	unsigned long uid = strtoul(r->argv[3], &end, 10);
+	struct store_msg m;
+	enum rm_err err = *end || !uid || uid > UINT32_MAX ? RM_ERR_SYNTAX
+		: store_view_msg(v, mailbox_id, (uint32_t)uid, &m);
+	store_view_end(&v);
+	if (err != RM_OK) {
+		finish(r, err, "no such message");
+		return;
+	}
+	r->body = rm_malloc(m.size_bytes ? m.size_bytes : 1);
+	store_read_msg(req_part(r), m.blob_lsn, 0, m.size_bytes, r->body, &r->rd, get_done);
+}
+
+/* MSG-LIST and MSG-GET: the mailbox by name first. */
+static void with_mailbox(struct control_req *r, struct store_view *v, uint64_t user_id)
+{
+	struct store_mailbox mb;
+	enum rm_err err = store_view_mailbox(v, user_id, r->argv[2], r->lens[2], &mb);
+	if (err == RM_OK && r->verb == CTL_MSG_GET) {
+		msg_get(r, v, mb.id);
+		return;
+	}
+	if (err == RM_OK)
+		err = msg_list(r, v, user_id, mb.id);
+	store_view_end(&v);
+	finish(r, err, "%s", err == RM_ERR_NOTFOUND ? "no such mailbox" : "");
+}
+
 /* Verbs that need the user in the store (it exists by now). */
 static void with_user(struct control_req *r, struct store_view *v, const struct store_user *u)
 {
@@ -157,6 +230,10 @@ static void with_user(struct control_req *r, struct store_view *v, const struct 
 	}
 	case CTL_APPEND:
 		append(r, v, uid);
+		return;
+	case CTL_MSG_LIST:
+	case CTL_MSG_GET:
+		with_mailbox(r, v, uid);
 		return;
 	default:
 		break;
@@ -247,7 +324,8 @@ void control_ops_run(struct hop *h)
 		finish(r, RM_OK, "%s", "");
 		return;
 	}
-	if (!r->entry || r->verb == CTL_MAILBOX_LIST || r->verb == CTL_MAILBOX_DELETE) {
+	if (!r->entry || r->verb == CTL_MAILBOX_LIST || r->verb == CTL_MAILBOX_DELETE ||
+	    r->verb == CTL_MSG_LIST || r->verb == CTL_MSG_GET) {
 		finish(r, RM_ERR_NOTFOUND, "no such user");
 		return;
 	}

@@ -6,7 +6,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/limits.h"
 #include "common/util.h"
@@ -28,35 +27,9 @@ static const struct {
 	{ "MAILBOX-DELETE", CTL_MAILBOX_DELETE, 2, false },
 	{ "APPEND", CTL_APPEND, 5, true },
 	{ "KICK", CTL_KICK, 1, false },
+	{ "MSG-LIST", CTL_MSG_LIST, 2, false },
+	{ "MSG-GET", CTL_MSG_GET, 3, false },
 };
-
-/* APPEND's flags field: "-" or a comma list of \Seen ... and keywords. */
-static bool parse_flags(struct control_req *r, char *s)
-{
-	static const struct { const char *n; uint32_t f; } sys[] = {
-		{ "\\Seen", STORE_F_SEEN }, { "\\Answered", STORE_F_ANSWERED },
-		{ "\\Flagged", STORE_F_FLAGGED }, { "\\Deleted", STORE_F_DELETED },
-		{ "\\Draft", STORE_F_DRAFT },
-	};
-	if (!strcmp(s, "-"))
-		return true;
-	for (char *save = NULL, *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		bool known = false;
-		for (size_t i = 0; i < RM_ARRAY_LEN(sys); i++) {
-			if (!strcasecmp(t, sys[i].n)) {
-				r->flags |= sys[i].f;
-				known = true;
-			}
-		}
-		if (known)
-			continue;
-		if (t[0] == '\\' || r->nkw == RM_ARRAY_LEN(r->kw) || strlen(t) > RM_KEYWORD_MAX_BYTES)
-			return false;
-		r->kw[r->nkw] = t;
-		r->kw_lens[r->nkw++] = strlen(t);
-	}
-	return true;
-}
 
 static const char *append_args(struct control_req *r, uint64_t append_max_bytes)
 {
@@ -67,7 +40,8 @@ static const char *append_args(struct control_req *r, uint64_t append_max_bytes)
 	unsigned long long size = strtoull(r->argv[5], &end, 10);
 	if (*end || size == 0 || size > append_max_bytes)
 		return "NO limit message size out of range";
-	if (!parse_flags(r, r->argv[3]))
+	if (!control_flags_parse(r->argv[3], &r->flags, r->kw, r->kw_lens, RM_ARRAY_LEN(r->kw),
+				 &r->nkw))
 		return "NO syntax bad flags";
 	r->payload_bytes = (size_t)size;
 	return NULL;

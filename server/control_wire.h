@@ -13,13 +13,17 @@
  *
  * Verbs: PING; USER-SHOW login; USER-ENSURE login; MAILBOX-LIST login;
  * MAILBOX-CREATE login name; MAILBOX-DELETE login name;
- * APPEND login mailbox flags internal_date_s size; KICK login.
+ * APPEND login mailbox flags internal_date_s size; KICK login;
+ * MSG-LIST login mailbox ("* msg uid flags internal_date_s size" lines);
+ * MSG-GET login mailbox uid (a "* body <size>" line followed by exactly
+ * <size> raw message bytes and a LF, then the final line).
  */
 #ifndef RM_CONTROL_WIRE_H
 #define RM_CONTROL_WIRE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/buf.h"
 
@@ -27,6 +31,19 @@
 
 /** Appends s (n bytes) percent-encoded; an empty s is written as "%". */
 void control_arg_put(struct rm_buf *b, const char *s, size_t n);
+
+/** Appends a flags field as one argument: "-" when empty, else a comma
+ * list of the system flags ("\\Seen" ...) then the keyword names.  A
+ * keyword holding ',' cannot be written and is left out. */
+void control_flags_put(struct rm_buf *b, uint32_t flags, const char *const *kw,
+		       const size_t *kw_lens, unsigned nkw);
+
+/** Parses a decoded flags field in place (commas become NULs): STORE_F_*
+ * bits into *flags_r, keyword names into kw/kw_lens (*nkw_r of them).
+ * False for an unknown \\flag, more than max keywords, or a keyword over
+ * RM_KEYWORD_MAX_BYTES. */
+bool control_flags_parse(char *field, uint32_t *flags_r, const char **kw, size_t *kw_lens,
+			 unsigned max, unsigned *nkw_r);
 
 /** Splits a request or data line (without LF) at spaces and decodes each
  * field in place (the line is modified; fields are NUL-terminated and

@@ -48,9 +48,16 @@ def test_offline_then_online(make_server):
     show = ringmail(srv, "user", "show", "alice").stdout
     assert show.startswith("user alice partition=") and "in_store=1 messages=0" in show
     assert "  mailbox Live Folder\t" in show
-    # Export needs the server stopped.
-    r = ringmail(srv, "export", "alice", "mbox", os.path.join(srv.workdir, "x"), check=False)
-    assert r.returncode == 1 and "stop ringmaild" in r.stderr
+    # Import and export through the running server.
+    mbox = os.path.join(srv.workdir, "in.mbox")
+    with open(mbox, "wb") as f:
+        f.write(b"From a@b Tue Nov 14 22:13:20 2023\nSubject: live\nX-Keywords: Live\n\nhello\n")
+    assert "import: 1 messages" in ringmail(srv, "import", "alice", "mbox", mbox, "Live Folder").stdout
+    out = os.path.join(srv.workdir, "x")
+    assert "export: 1 messages" in ringmail(srv, "export", "alice", "mbox", out).stdout
+    with open(os.path.join(out, "Live Folder.mbox"), "rb") as f:
+        assert f.read() == (b"From MAILER-DAEMON Tue Nov 14 22:13:20 2023\nSubject: live\n"
+                            b"Status: O\nX-Keywords: Live\n\nhello\n\n")
     c.ok("LOGOUT")
 
 

@@ -34,6 +34,36 @@ static void test_roundtrip(void)
 	CHECK(control_args_split(many, strlen(many), argv, lens, 2) == -1, "over max");
 }
 
+static void test_flags(void)
+{
+	const char *kw[] = { "$Forwarded", "two words", "a,b", "Work" };
+	size_t kwl[] = { 10, 9, 3, 4 };
+	struct rm_buf b = { 0 };
+	control_flags_put(&b, STORE_F_SEEN | STORE_F_DRAFT, kw, kwl, 4);
+	char *argv[2];
+	size_t lens[2];
+	rm_buf_reserve(&b, 1);
+	CHECK(control_args_split(b.data, b.len, argv, lens, 2) == 1, "one field: %s", b.data);
+	uint32_t flags;
+	const char *got[8];
+	size_t gl[8];
+	unsigned n;
+	CHECK(control_flags_parse(argv[0], &flags, got, gl, 8, &n), "parses");
+	CHECK(flags == (STORE_F_SEEN | STORE_F_DRAFT), "flags %x", flags);
+	CHECK(n == 3 && !strcmp(got[0], "$Forwarded") && !strcmp(got[1], "two words") &&
+	      !strcmp(got[2], "Work"), "keywords (the one with ',' is left out), n=%u", n);
+	rm_buf_reset(&b);
+	control_flags_put(&b, 0, NULL, NULL, 0);
+	CHECK(b.len == 1 && b.data[0] == '-', "empty is -");
+	char none[] = "-";
+	CHECK(control_flags_parse(none, &flags, got, gl, 8, &n) && flags == 0 && n == 0, "-");
+	char bad[] = "\\Seen,\\Recent";
+	CHECK(!control_flags_parse(bad, &flags, got, gl, 8, &n), "unknown system flag");
+	char many[] = "a,b,c";
+	CHECK(!control_flags_parse(many, &flags, got, gl, 2, &n), "over max");
+	rm_buf_free(&b);
+}
+
 static void test_quota(void)
 {
 	struct passwd_entry e = { .login = "u", .login_len = 1, .quota_storage_bytes = 1000,
@@ -52,6 +82,7 @@ static void test_quota(void)
 int main(void)
 {
 	test_roundtrip();
+	test_flags();
 	test_quota();
 	return unit_done();
 }
