@@ -8,8 +8,15 @@ for 1 and 100 recipients per message runs CONNS pipelining clients for
 SECONDS, and prints messages/s and recipient deliveries/s.
 
     /usr/bin/python3 tests/lmtp/bench_lmtp.py [seconds] [connections]
+
+Four runs on the 2-CPU development machine (other engineers' jobs running,
+so the spread is wide), 8 connections, a 3.8 KB message:
+    1 recipient:    ringmail 2,154-2,612 msg/s, Dovecot 657-1,116 msg/s
+    100 recipients: ringmail 210-246 msg/s (21,000-24,600 deliveries/s),
+                    Dovecot 7.4-18.2 msg/s (741-1,821 deliveries/s)
 """
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -90,19 +97,26 @@ def main():
                         opts={"log_level": "warn"})
     # Per-recipient info lines off, as Dovecot's info log is below.
     srv.start(wait=False)
-    wait_port(srv.lmtp_port)
-    dc = dovecot.Dovecot({u: "pw" for u in USERS}, lmtp_procs=conns).start()
+    dc = None
+    try:
+        wait_port(srv.lmtp_port)
+        dc = dovecot.Dovecot({u: "pw" for u in USERS}, lmtp_procs=conns).start()
+        measure(srv, dc, seconds, conns)
+    finally:
+        srv.stop()
+        if dc:
+            dc.cleanup()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(srv, dc, seconds, conns):
     print("LMTP delivery, %d connections, %.0fs each, %d-byte message, %d CPUs" %
           (conns, seconds, len(BODY), os.cpu_count()))
     print("%-10s %6s %12s %16s" % ("server", "rcpts", "messages/s", "deliveries/s"))
-    try:
-        for nrcpt in (1, 100):
-            for name, port in (("ringmail", srv.lmtp_port), ("dovecot", dc.lmtp_port)):
-                msgs, rcpts = run(port, nrcpt, seconds, conns)
-                print("%-10s %6d %12.1f %16.1f" % (name, nrcpt, msgs, rcpts), flush=True)
-    finally:
-        srv.stop()
-        dc.cleanup()
+    for nrcpt in (1, 100):
+        for name, port in (("ringmail", srv.lmtp_port), ("dovecot", dc.lmtp_port)):
+            msgs, rcpts = run(port, nrcpt, seconds, conns)
+            print("%-10s %6d %12.1f %16.1f" % (name, nrcpt, msgs, rcpts), flush=True)
 
 
 if __name__ == "__main__":
