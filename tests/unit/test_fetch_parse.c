@@ -41,6 +41,8 @@ static void test_items(void)
 		  "BODY|BODYSTRUCTURE|ENVELOPE|INTERNALDATE", 0, 0 },
 		{ " (FLAGS) (CHANGEDSINCE 12345)", 1, "FLAGS", 0, 0 },
 		{ " (MODSEQ EMAILID THREADID SAVEDATE)", 4, "MODSEQ|EMAILID|THREADID|SAVEDATE", 0, 0 },
+		/* Extra spaces between arguments are tolerated (parse.c). */
+		{ " (FLAGS  UID)", 2, "FLAGS|UID", 0, 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct rm_arena a;
@@ -88,7 +90,7 @@ static void test_errors(void)
 		"", " ", " ()", " (FLAGS", " FLAGS)", " BOGUS", " BODY[", " BODY[1.]", " BODY[0]",
 		" BODY[MIME]", " BODY[HEADER.FIELDS]", " BODY[HEADER.FIELDS ()]", " BODY[]<1>",
 		" BODY[]<1.0>", " BINARY[TEXT]", " BINARY[1.]", " BINARY.SIZE[1]<0.1>",
-		" (FLAGS) (CHANGEDSINCE)", " (FLAGS) (NOPE 1)", " FLAGS extra", " (FLAGS  UID)",
+		" (FLAGS) (CHANGEDSINCE)", " (FLAGS) (NOPE 1)", " FLAGS extra",
 		" BODY[1]x", " BODY[HEADER.FIELDS (a:b)]",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -137,7 +137,7 @@ static void test_errors(void)
 	static const char *bad[] = {
 		"", " ", " FOO", " FROM", " SINCE 32-Jan-2020", " SINCE 1-Foo-2020", " SINCE 1-Jan-20",
 		" 29-Feb-2021", " OR SEEN", " NOT", " (SEEN", " SEEN)", " LARGER x", " UID",
-		" RETURN (BOGUS) ALL", " RETURN ALL", " CHARSET", " ALL  SEEN", " HEADER a:b x",
+		" RETURN (BOGUS) ALL", " RETURN ALL", " CHARSET", " HEADER a:b x",
 		" SINCE 29-Feb-2021", " 0", " KEYWORD",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
