@@ -230,6 +230,8 @@ static void conn_queue_pending(struct conn *c)
 			if (c->pending.cap > 4096)
 				rm_buf_free(&c->pending);
 		}
+		if (c->close_after_flush && !c->pending.len)
+			tls_conn_close_notify(c->tls);
 		if (tls_conn_has_output(c->tls)) {
 			struct rm_buf out = { 0 };
 			tls_conn_take_output(c->tls, &out);
@@ -309,7 +311,9 @@ static void conn_on_send(struct rm_op *op, int res, uint32_t flags)
 			conn_send_next(c);
 		} else {
 			busy_unlink(c);
-			if (c->close_after_flush && !c->pending.len)
+			/* Dirty: output (a close_notify at least) is still to be
+			 * queued by conn_flush, which closes after it. */
+			if (c->close_after_flush && !c->pending.len && !c->dirty)
 				conn_close(c, "done");
 			else if (c->handing_off)
 				conn_handoff(c, c->handoff_to);

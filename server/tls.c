@@ -19,6 +19,7 @@ struct tls_conn {
 	BIO *rbio;   /* ciphertext from the peer */
 	BIO *wbio;   /* ciphertext to the peer */
 	bool dead;
+	bool notified; /* close_notify queued */
 };
 
 static void log_ssl_errors(const char *event, const char *what)
@@ -112,6 +113,9 @@ enum rm_err tls_conn_read_more(struct tls_conn *tc, tls_plain_fn *fn, void *arg)
 	char buf[16384];
 	if (tc->dead)
 		return RM_ERR_CLOSED;
+	/* SSL_get_error reads the thread's error queue: an entry left by
+	 * another connection must not turn a WANT_READ here into a failure. */
+	ERR_clear_error();
 	for (;;) {
 		size_t got = 0;
 		int rc = SSL_read_ex(tc->ssl, buf, sizeof(buf), &got);
@@ -147,6 +151,7 @@ enum rm_err tls_conn_write(struct tls_conn *tc, const char *data, size_t len)
 {
 	if (tc->dead)
 		return RM_ERR_CLOSED;
+	ERR_clear_error();
 	while (len) {
 		size_t done = 0;
 		int rc = SSL_write_ex(tc->ssl, data, len, &done);
@@ -164,6 +169,19 @@ enum rm_err tls_conn_write(struct tls_conn *tc, const char *data, size_t len)
 		len -= done;
 	}
 	return RM_OK;
+}
+
+void tls_conn_close_notify(struct tls_conn *tc)
+{
+	if (tc->dead || tc->notified || !SSL_is_init_finished(tc->ssl))
+		return;
+	tc->notified = true;
+	ERR_clear_error();
+	/* The first call only writes our close_notify into the memory BIO;
+	 * the peer's answer is not waited for (RFC 8446 §6.1 allows closing
+	 * right after sending it). */
+	(void)SSL_shutdown(tc->ssl);
+	ERR_clear_error();
 }
 
 void tls_conn_take_output(struct tls_conn *tc, struct rm_buf *out)

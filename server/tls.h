@@ -46,6 +46,11 @@ enum rm_err tls_conn_read_more(struct tls_conn *tc, tls_plain_fn *fn, void *arg)
 /** Encrypts plaintext; the records join the pending output. */
 enum rm_err tls_conn_write(struct tls_conn *tc, const char *data, size_t len);
 
+/** Queues a close_notify alert (once, after the handshake): the server
+ * says it is done writing before it closes the socket, so the client can
+ * tell a clean end from a truncation. */
+void tls_conn_close_notify(struct tls_conn *tc);
+
 /** Moves pending ciphertext (handshake records, application data) into
  * out. */
 void tls_conn_take_output(struct tls_conn *tc, struct rm_buf *out);

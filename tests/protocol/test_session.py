@@ -224,6 +224,43 @@ def test_implicit_tls(server):
     c.close()
 
 
+def test_tls_logout_ends_with_close_notify(server):
+    """After LOGOUT's tagged OK the server sends a TLS close_notify before
+    closing (RFC 8446 §6.1): the client sees a clean end of stream, not a
+    truncation.  With ragged EOFs not suppressed, Python raises
+    SSLEOFError on a close without the alert."""
+    raw = socket.create_connection(("127.0.0.1", server.imaps_port), timeout=5)
+    ctx = rmtest.client_tls_context()
+    ctx.options &= ~getattr(ssl, "OP_IGNORE_UNEXPECTED_EOF", 0)
+    t = ctx.wrap_socket(raw, suppress_ragged_eofs=False)
+    c = rmtest.Client.__new__(rmtest.Client)
+    c.sock, c.buf, c.tagn = t, b"", 0
+    c.greeting()
+    c.ok("LOGIN alice wonderland")
+    r = c.cmd("LOGOUT")
+    assert r.status == "OK" and r.find("BYE")
+    assert t.recv(100) == b""   # close_notify, then EOF
+    t.close()
+
+
+def test_tls_login_logout_storm_answers_every_logout(server):
+    """Many TLS sessions at once, each LOGIN then LOGOUT (login moves the
+    connection to the owner's worker): every LOGOUT gets its tagged OK."""
+    import concurrent.futures
+
+    def one(_):
+        c = server.connect(tls=True)
+        c.greeting()
+        c.ok("LOGIN alice wonderland")
+        r = c.cmd("LOGOUT")
+        c.close()
+        return r.status
+
+    with concurrent.futures.ThreadPoolExecutor(16) as ex:
+        got = list(ex.map(one, range(200)))
+    assert got == ["OK"] * 200
+
+
 def test_tls_12_minimum(server):
     import warnings
     warnings.simplefilter("ignore", DeprecationWarning)
