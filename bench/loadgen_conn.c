@@ -156,6 +156,7 @@ static int lg_conn_flush(struct lg_conn *c)
 		ssize_t w;
 		if (c->ssl) {
 			size_t done = 0;
+			ERR_clear_error(); /* SSL_get_error reads the shared error queue */
 			int r = SSL_write_ex(c->ssl, c->out.data + c->out_off, n, &done);
 			if (r <= 0) {
 				int err = SSL_get_error(c->ssl, r);
@@ -202,6 +203,7 @@ static int lg_conn_fill(struct lg_engine *e, struct lg_conn *c, size_t *got_r)
 		ssize_t r;
 		if (c->ssl) {
 			size_t done = 0;
+			ERR_clear_error(); /* SSL_get_error reads the shared error queue */
 			int ok = SSL_read_ex(c->ssl, c->in.data + c->in.len, room, &done);
 			if (ok <= 0) {
 				int err = SSL_get_error(c->ssl, ok);
@@ -243,6 +245,7 @@ static int lg_conn_establish(struct lg_engine *e, struct lg_conn *c, uint32_t ev
 		c->state = LG_CONN_HANDSHAKE;
 	}
 	if (c->state == LG_CONN_HANDSHAKE) {
+		ERR_clear_error(); /* SSL_get_error reads the shared error queue */
 		int r = SSL_do_handshake(c->ssl);
 		if (r == 1) {
 			c->state = LG_CONN_OPEN;
