@@ -229,8 +229,12 @@ static void lg_sync_done(struct lg_sess *s, enum lg_status st)
 static void lg_sync_extra(struct lg_run *run, char *out, size_t cap)
 {
 	uint32_t exists = run->sess_count ? run->sess[0].exists : 0;
-	snprintf(out, cap, "messages=%u fetch_meta_p50_ms=%.3f",
-		 exists, (double)lg_hist_quantile_us(&run->stats.hist[LG_K_FETCH_META], 0.5) / 1000.0);
+	const struct lg_hist *h = run->stats.hist;
+	snprintf(out, cap, "messages=%u fetch_meta_p50_ms=%.3f select_p50_ms=%.3f "
+		 "fetch_body_p50_ms=%.3f",
+		 exists, (double)lg_hist_quantile_us(&h[LG_K_FETCH_META], 0.5) / 1000.0,
+		 (double)lg_hist_quantile_us(&h[LG_K_SELECT], 0.5) / 1000.0,
+		 (double)lg_hist_quantile_us(&h[LG_K_FETCH_BODY], 0.5) / 1000.0);
 }
 
 const struct lg_workload lg_wl_sync = {

@@ -143,6 +143,20 @@ enum rm_err meta_segment_get(struct meta_txn *t, uint32_t seg_no, struct meta_se
  * MIME parser wired).  RM_ERR_NOTFOUND. */
 enum rm_err meta_cache_get(struct meta_txn *t, uint64_t blob_lsn, const void **p_r, size_t *len_r);
 
+/** A lookup object for many point reads in one read transaction
+ * (messages, cache blobs): it holds LMDB cursors, and LMDB compares a key
+ * with the leaf page a cursor is on before descending from the root, so
+ * lookups in ascending key order (a FETCH of a UID range) stay page-local.
+ * Results are as from meta_msg_get / meta_cache_get and valid until the
+ * transaction ends.  Freed (meta_lookup_free) before the transaction ends. */
+struct meta_lookup;
+enum rm_err meta_lookup_open(struct meta_txn *t, struct meta_lookup **r);
+enum rm_err meta_lookup_msg(struct meta_lookup *l, uint64_t mailbox_id, uint32_t uid,
+			    struct store_msg *r);
+enum rm_err meta_lookup_cache(struct meta_lookup *l, uint64_t blob_lsn, const void **p_r,
+			      size_t *len_r);
+void meta_lookup_free(struct meta_lookup **l);
+
 /* ---- maintenance (meta_read.c) ------------------------------------------ */
 
 /** Moves a blob after compaction (new generation and offset). */

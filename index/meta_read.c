@@ -1,5 +1,6 @@
 /* Point lookups in the index, and the few writes outside meta_apply
  * (counters, compaction's blob moves). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/limits.h"
@@ -251,4 +252,79 @@ enum rm_err meta_blob_drop(struct meta_txn *t, uint64_t lsn)
 	if (err == RM_OK)
 		err = meta_fts_drop_doc(t, lsn);
 	return err ? err : meta_db_del(t, META_DB_BLOBS, k, sizeof(k));
+}
+
+/* ---- lookup cursors ------------------------------------------------------- */
+
+struct meta_lookup {
+	struct meta_txn *t;
+	MDB_cursor *msgs;
+	MDB_cursor *cache;
+};
+
+enum rm_err meta_lookup_open(struct meta_txn *t, struct meta_lookup **r)
+{
+	struct meta_lookup *l = rm_calloc(1, sizeof(*l));
+	l->t = t;
+	*r = l;
+	return RM_OK;
+}
+
+void meta_lookup_free(struct meta_lookup **lp)
+{
+	struct meta_lookup *l = *lp;
+	if (!l)
+		return;
+	if (l->msgs)
+		mdb_cursor_close(l->msgs);
+	if (l->cache)
+		mdb_cursor_close(l->cache);
+	free(l);
+	*lp = NULL;
+}
+
+/* MDB_SET_KEY through a held cursor: LMDB first compares the key with the
+ * leaf page the cursor is on and only descends from the root when it lies
+ * elsewhere, so ascending lookups cost a page-local search. */
+static enum rm_err lookup_get(struct meta_lookup *l, MDB_cursor **c, enum meta_db db,
+			      const void *key, size_t klen, MDB_val *v)
+{
+	if (!*c) {
+		int rc = mdb_cursor_open(l->t->txn, l->t->m->dbi[db], c);
+		if (rc) {
+			*c = NULL;
+			return meta_db_err(rc, "cursor_open");
+		}
+	}
+	MDB_val k = { klen, (void *)key };
+	return meta_db_err(mdb_cursor_get(*c, &k, v, MDB_SET_KEY), meta_db_names[db]);
+}
+
+enum rm_err meta_lookup_msg(struct meta_lookup *l, uint64_t mailbox_id, uint32_t uid,
+			    struct store_msg *r)
+{
+	uint8_t k[12];
+	rm_be64_put(k, mailbox_id);
+	rm_be32_put(k + 8, uid);
+	MDB_val v;
+	enum rm_err err = lookup_get(l, &l->msgs, META_DB_MESSAGES, k, sizeof(k), &v);
+	if (err)
+		return err;
+	r->mailbox_id = mailbox_id;
+	r->uid = uid;
+	return meta_msg_dec(&v, r);
+}
+
+enum rm_err meta_lookup_cache(struct meta_lookup *l, uint64_t blob_lsn, const void **p_r,
+			      size_t *len_r)
+{
+	uint8_t k[8];
+	rm_be64_put(k, blob_lsn);
+	MDB_val v;
+	enum rm_err err = lookup_get(l, &l->cache, META_DB_CACHE, k, sizeof(k), &v);
+	if (err)
+		return err;
+	*p_r = v.mv_size ? v.mv_data : NULL;
+	*len_r = v.mv_size;
+	return RM_OK;
 }

@@ -9,6 +9,7 @@
 
 struct store_view {
 	struct meta_txn *t;
+	struct meta_lookup *look;   /* opened by the first message/cache read */
 };
 
 /* An iterator is the index's cursor under the engine's name. */
@@ -36,6 +37,7 @@ enum rm_err store_view_begin(struct part *part, struct store_view **r)
 		return err;
 	*r = rm_malloc(sizeof(**r));
 	(*r)->t = t;
+	(*r)->look = NULL;
 	return RM_OK;
 }
 
@@ -43,6 +45,7 @@ void store_view_end(struct store_view **v)
 {
 	if (!*v)
 		return;
+	meta_lookup_free(&(*v)->look);
 	meta_txn_abort(&(*v)->t);
 	free(*v);
 	*v = NULL;
@@ -73,16 +76,26 @@ enum rm_err store_view_mailbox_by_id(struct store_view *v, uint64_t mailbox_id,
 	return meta_mailbox_by_id(v->t, mailbox_id, r);
 }
 
+/* Message entries and cache blobs are read through the view's lookup
+ * cursors: callers walk them in UID order (FETCH, SEARCH, SORT), which
+ * keeps each read on the leaf page of the previous one. */
+static struct meta_lookup *view_lookup(struct store_view *v)
+{
+	if (!v->look)
+		meta_lookup_open(v->t, &v->look);
+	return v->look;
+}
+
 enum rm_err store_view_msg(struct store_view *v, uint64_t mailbox_id, uint32_t uid,
 			   struct store_msg *r)
 {
-	return meta_msg_get(v->t, mailbox_id, uid, r);
+	return meta_lookup_msg(view_lookup(v), mailbox_id, uid, r);
 }
 
 enum rm_err store_view_cache(struct store_view *v, uint64_t blob_lsn, const void **p_r,
 			     size_t *len_r)
 {
-	return meta_cache_get(v->t, blob_lsn, p_r, len_r);
+	return meta_lookup_cache(view_lookup(v), blob_lsn, p_r, len_r);
 }
 
 enum rm_err store_view_keyword_name(struct store_view *v, uint64_t user_id, uint16_t id,

@@ -46,6 +46,7 @@ struct fetch_ctx {
 	struct store_flags seen;      /* the implicit \Seen */
 	struct store_flag_result *seen_res;
 	struct seqset set;            /* the resolved set (VANISHED filter) */
+	bool need_cache;              /* an item comes from the MIME cache */
 };
 
 static void fetch_continue(struct fetch_ctx *f);
@@ -95,6 +96,39 @@ static bool seen_was_set(const struct fetch_ctx *f, uint32_t uid)
 	return false;
 }
 
+/* What FETCH takes from the index for one message, for both paths: false
+ * when the message is not to be written (expunged meanwhile, or not
+ * changed since CHANGEDSINCE); m->meta and m->cache point into the view. */
+static bool msg_lookup(struct fetch_ctx *f, struct store_view *v, struct fetch_msg *m,
+		       uint32_t uid, uint32_t seq)
+{
+	struct imap_view *view = f->cmd->s->view;
+	memset(m, 0, sizeof(*m));
+	m->ctx = f;
+	m->uid = uid;
+	m->seq = seq;
+	if (store_view_msg(v, view->mailbox_id, uid, &m->meta) != RM_OK) {
+		m->gone = true;
+		f->expunged = true;
+		return false;
+	}
+	/* CHANGEDSINCE (RFC 7162 §3.1.4.1): only what changed after. */
+	if (f->req.changedsince && m->meta.modseq <= f->req.changedsince_modseq) {
+		m->gone = true;
+		return false;
+	}
+	m->recent = view->nrecent && view_is_recent(view, uid);
+	m->seen_set = seen_was_set(f, uid);
+	const void *cache;
+	size_t clen;
+	if (f->need_cache && store_view_cache(v, m->meta.blob_lsn, &cache, &clen) == RM_OK &&
+	    cache && clen) {
+		m->cache = (void *)cache;
+		m->cache_len = clen;
+	}
+	return true;
+}
+
 /* Copies the next batch's entries out of the index; returns the number of
  * reads to wait for. */
 static void batch_load(struct fetch_ctx *f)
@@ -108,45 +142,23 @@ static void batch_load(struct fetch_ctx *f)
 		f->next = f->n;
 		return;
 	}
-	bool need_cache = false;
-	for (unsigned i = 0; i < f->req.n; i++)
-		need_cache |= (f->req.items[i].kind >= FI_ENVELOPE &&
-			       f->req.items[i].kind <= FI_BINARY_SIZE) ||
-			      f->req.items[i].kind == FI_THREADID;
+	bool need_cache = f->need_cache;
 	size_t bytes = 0;
 	while (f->next < f->n && f->bn < FETCH_BATCH && (f->bn == 0 || bytes < FETCH_BATCH_BYTES)) {
 		uint32_t uid = f->uids[f->next++];
-		struct fetch_msg *m = &f->batch[f->bn];
-		memset(m, 0, sizeof(*m));
-		m->ctx = f;
-		m->uid = uid;
-		m->seq = view_seq(view, uid);
-		if (store_view_msg(v, view->mailbox_id, uid, &m->meta) != RM_OK) {
-			m->gone = true;
-			f->expunged = true;
-			f->bn++;
+		struct fetch_msg *m = &f->batch[f->bn++];
+		if (!msg_lookup(f, v, m, uid, view_seq(view, uid)))
 			continue;
-		}
-		/* CHANGEDSINCE (RFC 7162 §3.1.4.1): only what changed after. */
-		if (f->req.changedsince && m->meta.modseq <= f->req.changedsince_modseq) {
-			m->gone = true;
-			f->bn++;
-			continue;
-		}
-		m->recent = view_is_recent(view, uid);
-		m->seen_set = seen_was_set(f, uid);
+		/* Copied out: the reads complete after this view ends. */
 		if (m->meta.nkeywords) {
 			m->kw = rm_malloc(2u * m->meta.nkeywords);
 			memcpy(m->kw, m->meta.keywords_le, 2u * m->meta.nkeywords);
 			m->meta.keywords_le = m->kw;
 		}
-		const void *cache;
-		size_t clen;
-		if (need_cache && store_view_cache(v, m->meta.blob_lsn, &cache, &clen) == RM_OK &&
-		    cache && clen) {
-			m->cache = rm_malloc(clen);
-			memcpy(m->cache, cache, clen);
-			m->cache_len = clen;
+		if (m->cache) {
+			void *copy = rm_malloc(m->cache_len);
+			memcpy(copy, m->cache, m->cache_len);
+			m->cache = copy;
 		}
 		if (f->req.needs_body || (need_cache && !m->cache)) {
 			size_t off, len;
@@ -157,7 +169,6 @@ static void batch_load(struct fetch_ctx *f)
 				bytes += len;
 			}
 		}
-		f->bn++;
 	}
 	store_view_end(&v);
 }
@@ -193,6 +204,52 @@ static void batch_write(struct fetch_ctx *f)
 	store_view_end(&v);
 	conn_mark_dirty(s->c);
 	batch_free(f);
+}
+
+/* FETCH of items that need no message bytes (flags, dates, sizes,
+ * ENVELOPE, BODYSTRUCTURE, ids): every response is written straight from
+ * the index map under one read view, nothing copied, until the output
+ * reaches its soft limit.  Stops early (false) at a message without a
+ * cache entry, which the batch path reads and parses. */
+static bool fetch_direct(struct fetch_ctx *f)
+{
+	struct imap_cmd *cmd = f->cmd;
+	struct imap_session *s = cmd->s;
+	struct imap_view *view = s->view;
+	struct store_view *v;
+	if (store_view_begin(session_part(s), &v) != RM_OK) {
+		f->io_error = true;
+		f->next = f->n;
+		return true;
+	}
+	struct rm_buf *out = imap_out(s);
+	bool ok = true;
+	/* The view's UIDs are ascending and so are f->uids: the sequence
+	 * number follows with a forward scan instead of a search. */
+	uint32_t vi = 0;
+	while (f->next < f->n && conn_queued_bytes(s->c) < RM_OUTQ_SOFT_BYTES) {
+		uint32_t uid = f->uids[f->next];
+		while (vi < view->n && view->uids[vi] < uid)
+			vi++;
+		uint32_t seq = vi < view->n && view->uids[vi] == uid ? vi + 1 : 0;
+		struct fetch_msg m;
+		if (!msg_lookup(f, v, &m, uid, seq) || !seq) {
+			f->next++;
+			continue;
+		}
+		if (f->need_cache && !m.cache) {
+			ok = false;
+			break;
+		}
+		f->next++;
+		if (!fetch_write(s, v, &f->req, cmd->uid, &m, out)) {
+			f->failed_cte = true;
+			break;
+		}
+	}
+	store_view_end(&v);
+	conn_mark_dirty(s->c);
+	return ok;
 }
 
 static void read_done(struct store_read *rd, enum rm_err err, size_t got)
@@ -236,6 +293,8 @@ static void fetch_continue(struct fetch_ctx *f)
 			cmd->on_drained = fetch_drained;
 			return;
 		}
+		if (!f->req.needs_body && fetch_direct(f))
+			continue;
 		batch_load(f);
 		for (unsigned i = 0; i < f->bn; i++) {
 			struct fetch_msg *m = &f->batch[i];
@@ -299,6 +358,10 @@ void cmd_fetch(struct imap_cmd *cmd)
 	if (!select_set_uids(cmd, &set, cmd->uid, &f->uids, &f->n))
 		return;
 	f->set = set;
+	for (unsigned i = 0; i < f->req.n; i++)
+		f->need_cache |= (f->req.items[i].kind >= FI_ENVELOPE &&
+				  f->req.items[i].kind <= FI_BINARY_SIZE) ||
+				 f->req.items[i].kind == FI_THREADID;
 	if (f->req.vanished)
 		fetch_write_vanished(s, &f->set, f->req.changedsince_modseq);
 	imap_cmd_async_begin(cmd);
