@@ -261,3 +261,8 @@ _Static_assert(RM_STORE_BATCH_MAX_BYTES <= RM_SEGMENT_DEFAULT_MAX_BYTES, "batch"
 _Static_assert(RM_LMTP_RCPTS_MAX >= 100, "RFC 5321 4.5.3.1.8");
 
 #endif
+
+/* Descriptors kept free below RLIMIT_NOFILE beyond those open at start-up
+ * (segments opened later, compaction, admin sockets, the connection being
+ * refused); max_connections is clamped to what remains. */
+#define RM_FD_RESERVE               256u

@@ -8,7 +8,7 @@
 
 enum rm_log_level rm_log_threshold = RM_LOG_INFO;
 
-static const char *const level_names[] = { "debug", "info", "warn", "error", "crit" };
+static const char *const level_names[] = { "debug", "info", "notice", "warn", "error", "crit" };
 
 int rm_log_level_parse(const char *s)
 {

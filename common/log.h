@@ -12,12 +12,15 @@
 
 #include <stddef.h>
 
-enum rm_log_level { RM_LOG_DEBUG, RM_LOG_INFO, RM_LOG_WARN, RM_LOG_ERROR, RM_LOG_CRIT };
+/* NOTICE is for the few lifecycle lines (ready, stopping, stopped, reload)
+ * that an operator running at log_level=warn still wants to see. */
+enum rm_log_level { RM_LOG_DEBUG, RM_LOG_INFO, RM_LOG_NOTICE, RM_LOG_WARN, RM_LOG_ERROR, RM_LOG_CRIT };
 
 /** Current threshold; lines below it are dropped.  Set once at start-up. */
 extern enum rm_log_level rm_log_threshold;
 
-/** Parses "debug", "info", "warn", "error"; returns -1 when unknown. */
+/** Parses "debug", "info", "notice", "warn", "error", "crit"; returns -1
+ * when unknown. */
 int rm_log_level_parse(const char *s);
 
 /** Writes "ts=… level=… event=<event> <fmt…>\n". */

@@ -110,6 +110,20 @@ int rm_loop_run(struct rm_loop *loop)
  * long as the process). */
 static _Thread_local struct io_uring *post_ring;
 
+int rm_loop_post_prepare(void)
+{
+	if (post_ring)
+		return 0;
+	struct io_uring *r = rm_calloc(1, sizeof(*r));
+	int rc = io_uring_queue_init(8, r, 0);
+	if (rc < 0) {
+		free(r);
+		return rc;
+	}
+	post_ring = r;
+	return 0;
+}
+
 int rm_loop_post(struct rm_loop *from, struct rm_loop *to, struct rm_op *op, int res)
 {
 	if (from) {
@@ -120,20 +134,13 @@ int rm_loop_post(struct rm_loop *from, struct rm_loop *to, struct rm_op *op, int
 		io_uring_sqe_set_data(sqe, NULL);
 		return 0;
 	}
-	if (!post_ring) {
-		post_ring = rm_calloc(1, sizeof(*post_ring));
-		int rc = io_uring_queue_init(8, post_ring, 0);
-		if (rc < 0) {
-			free(post_ring);
-			post_ring = NULL;
-			return rc;
-		}
-	}
+	int rc = rm_loop_post_prepare();
+	if (rc < 0)
+		return rc;
 	struct io_uring_sqe *sqe = io_uring_get_sqe(post_ring);
 	RM_ASSERT(sqe != NULL);
 	io_uring_prep_msg_ring(sqe, to->ring.ring_fd, (unsigned)res, (uint64_t)(uintptr_t)op, 0);
 	io_uring_sqe_set_data(sqe, NULL);
-	int rc;
 	do {
 		rc = io_uring_submit_and_wait(post_ring, 1);
 	} while (rc == -EINTR);

@@ -80,6 +80,12 @@ int rm_loop_run(struct rm_loop *loop);
  * for the message to be posted.  Returns 0 or -errno. */
 int rm_loop_post(struct rm_loop *from, struct rm_loop *to, struct rm_op *op, int res);
 
+/** Creates the calling thread's private posting ring now.  A thread that
+ * must be able to post later (the main thread's stop request, the
+ * compaction thread) calls this at start: at the descriptor limit a ring
+ * could no longer be created.  Returns 0 or -errno. */
+int rm_loop_post_prepare(void);
+
 /** Arms a one-shot timeout that completes `op` with -ETIME after ms. */
 struct rm_timer {
 	struct rm_op op;

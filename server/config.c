@@ -67,7 +67,7 @@ static const struct key keys[] = {
 	{ "literal_plus", K_BOOL, NUM(literal_plus), "yes",
 	  "Advertise LITERAL+ (RFC 7888); `no` advertises LITERAL- (non-synchronizing literals up to 4096 bytes)." },
 	{ "log_level", K_LOGLEVEL, NUM(log_level), "info",
-	  "debug, info, warn or error." },
+	  "debug, info, notice (start, stop and reload lines only), warn or error." },
 	{ "greeting_name", K_STR, STR(greeting_name), "ringmail",
 	  "Name in the greeting line." },
 	{ "lmtp_listen", K_LISTEN, LST(lmtp_listen), "127.0.0.1:2424",

@@ -691,12 +691,12 @@ void conn_accept(struct worker *w, int fd, bool tls_port, const struct conn_prot
 		if (ip_ok == false)
 			atomic_fetch_sub(&srv->conns_total, 1);
 		w->rejected++;
-		/* Too many: one line in plaintext (even on the TLS port there
-		 * is no cheaper way to say it) and close. */
-		static const char bye[] = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
+		/* Too many: the protocol's refusal in plaintext (on the TLS
+		 * port nothing: there is no cheaper way to say it) and close. */
+		const char *refusal = proto->refusal;
 		c->proto = &reject_proto;
-		if (!tls_port)
-			conn_write(c, bye, sizeof(bye) - 1);
+		if (!tls_port && refusal)
+			conn_write(c, refusal, strlen(refusal));
 		conn_close_after_flush(c);
 		return;
 	}

@@ -43,6 +43,10 @@ struct conn_proto {
 	void (*arrived)(struct conn *c);
 	/** Last reference dropped: free protocol state. */
 	void (*closed)(struct conn *c);
+	/** Sent in plaintext to a connection refused for capacity
+	 * (max_connections, max_connections_per_ip), then it is closed; NULL
+	 * sends nothing. */
+	const char *refusal;
 };
 
 struct outq_block;

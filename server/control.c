@@ -243,6 +243,7 @@ static void control_closed(struct conn *c)
 
 const struct conn_proto control_proto = {
 	.name = "control",
+	.refusal = "NO busy too many connections\n",
 	.input = control_input,
 	.drained = control_drained,
 	.timeout = control_timeout,

@@ -6,6 +6,7 @@
  * then only handles signals: SIGTERM/SIGINT drain and exit, SIGHUP reloads
  * the certificate and the passwd-file.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
@@ -116,6 +117,35 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* Connections never take the last descriptors: segments opened later (log
+ * rotation, reads of old segments, compaction), the control and metrics
+ * sockets and the connection being refused need some.  Counted after the
+ * store, the rings and the listeners are open; past the clamped
+ * max_connections a client gets "* BYE [UNAVAILABLE]" instead of the
+ * server meeting EMFILE in accept. */
+static void clamp_connections(struct rm_config *cfg)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	uint64_t used = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (d) {
+		while (readdir(d))
+			used++;
+		closedir(d);
+	}
+	uint64_t reserve = used + RM_FD_RESERVE;
+	uint64_t room = rl.rlim_cur > reserve ? rl.rlim_cur - reserve : 0;
+	if (cfg->max_connections > room) {
+		rm_log(RM_LOG_NOTICE, "max_connections_clamped",
+		       "configured=%llu effective=%llu nofile=%llu in_use=%llu",
+		       (unsigned long long)cfg->max_connections, (unsigned long long)room,
+		       (unsigned long long)rl.rlim_cur, (unsigned long long)used);
+		cfg->max_connections = room;
+	}
+}
+
 static void reload(struct server *srv)
 {
 	struct tls_ctx *ctx = NULL;
@@ -125,7 +155,7 @@ static void reload(struct server *srv)
 		srv->tls = ctx;
 		pthread_mutex_unlock(&srv->reload_mu);
 		tls_ctx_unref(&old);
-		rm_log(RM_LOG_INFO, "tls_reloaded", "cert=%s", srv->cfg.tls_cert);
+		rm_log(RM_LOG_NOTICE, "tls_reloaded", "cert=%s", srv->cfg.tls_cert);
 	} else {
 		rm_log(RM_LOG_ERROR, "tls_reload_failed", "cert=%s note=\"keeping the old one\"",
 		       srv->cfg.tls_cert);
@@ -196,6 +226,7 @@ static int start(struct server *srv)
 		return -1;
 	if (server_open_services(srv) != RM_OK)
 		return -1;
+	clamp_connections(&srv->cfg);
 	for (unsigned i = 0; i < n; i++) {
 		int rc = worker_start(srv->workers[i]);
 		if (rc < 0) {
@@ -225,6 +256,12 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	raise_fd_limit();
+	/* The stop request is posted from this thread, possibly when every
+	 * descriptor is taken: its ring is made now. */
+	if (rm_loop_post_prepare() < 0) {
+		fprintf(stderr, "io_uring: cannot create the main thread's ring\n");
+		return 1;
+	}
 	srv->addrs = addr_table_new();
 
 	if (tls_ctx_load(srv->cfg.tls_cert, srv->cfg.tls_key, &srv->tls) == RM_OK) {
@@ -250,7 +287,7 @@ int main(int argc, char **argv)
 		o += (size_t)snprintf(addrs + o, sizeof(addrs) - o, "%simaps=%s:%u", o ? "," : "",
 				      srv->cfg.imaps_listen[k].host, srv->cfg.imaps_listen[k].port);
 	control_listen_describe(srv, addrs, sizeof(addrs), &o);
-	rm_log(RM_LOG_INFO, "ready", "version=%s workers=%u listen=%s data_dir=%s pid=%d",
+	rm_log(RM_LOG_NOTICE, "ready", "version=%s workers=%u listen=%s data_dir=%s pid=%d",
 	       RM_VERSION, srv->nworkers, addrs, srv->cfg.data_dir, (int)getpid());
 
 	for (;;) {
@@ -263,7 +300,7 @@ int main(int argc, char **argv)
 		}
 		break;
 	}
-	rm_log(RM_LOG_INFO, "stopping", "connections=%llu",
+	rm_log(RM_LOG_NOTICE, "stopping", "connections=%llu",
 	       (unsigned long long)atomic_load(&srv->conns_total));
 	atomic_store(&srv->stopping, true);
 	for (unsigned i = 0; i < srv->nworkers; i++)
@@ -276,7 +313,7 @@ int main(int argc, char **argv)
 	free(srv->workers);
 	tls_ctx_unref(&srv->tls);
 	addr_table_free(&srv->addrs);
-	rm_log(RM_LOG_INFO, "stopped", "pid=%d", (int)getpid());
+	rm_log(RM_LOG_NOTICE, "stopped", "pid=%d", (int)getpid());
 	free(srv);
 	return 0;
 }

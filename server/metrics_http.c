@@ -194,6 +194,7 @@ static void http_closed(struct conn *c)
 
 const struct conn_proto metrics_http_proto = {
 	.name = "http",
+	.refusal = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
 	.input = http_input,
 	.drained = http_drained,
 	.timeout = http_timeout,

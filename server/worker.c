@@ -36,13 +36,21 @@ static void worker_on_accept(struct rm_op *op, int res, uint32_t flags)
 	if (!(flags & IORING_CQE_F_MORE))
 		l->armed = false;
 	if (res >= 0) {
+		if (l->failures) {
+			rm_log(RM_LOG_WARN, "accept_recovered", "worker=%u failures=%u", w->index, l->failures);
+			l->failures = 0;
+		}
 		if (w->stopping)
 			close(res);
 		else
 			conn_accept(w, res, l->tls, l->proto);
 	} else if (res != -ECANCELED) {
-		/* EMFILE/ENFILE/ENOMEM: the tick re-arms after a pause. */
-		rm_log(RM_LOG_WARN, "accept_failed", "worker=%u errno=%d", w->index, -res);
+		/* ENFILE/ENOMEM (EMFILE only if descriptors leak past the
+		 * clamp in main.c): the tick re-arms after a pause; one line per
+		 * minute of failures. */
+		if (l->failures++ % 60 == 0)
+			rm_log(RM_LOG_WARN, "accept_failed", "worker=%u errno=%d failures=%u",
+			       w->index, -res, l->failures);
 		return;
 	}
 	if (!l->armed && !w->stopping && res >= 0)
@@ -220,7 +228,11 @@ int worker_start(struct worker *w)
 
 void worker_request_stop(struct worker *w)
 {
-	rm_loop_post(NULL, &w->loop, &w->stop_op, 0);
+	int rc;
+	while ((rc = rm_loop_post(NULL, &w->loop, &w->stop_op, 0)) != 0) {
+		rm_log(RM_LOG_ERROR, "stop_post_failed", "worker=%u errno=%d", w->index, -rc);
+		usleep(100 * 1000);
+	}
 }
 
 void worker_join(struct worker *w)

@@ -25,6 +25,7 @@ struct listener {
 	int fd;
 	bool tls;
 	bool armed;
+	unsigned failures;   /* accept failures in a row */
 	const struct conn_proto *proto;
 };
 

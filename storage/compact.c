@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -207,6 +208,7 @@ enum rm_err compact_part_offline(struct part *part, unsigned live_percent,
 static void *compact_thread(void *arg)
 {
 	struct compact_worker *cw = arg;
+	(void)rm_loop_post_prepare(); /* retried by rm_loop_post if it failed */
 	pthread_mutex_lock(&cw->mu);
 	for (;;) {
 		while (!cw->head)
@@ -217,8 +219,13 @@ static void *compact_thread(void *arg)
 			cw->tail = NULL;
 		pthread_mutex_unlock(&cw->mu);
 		job->err = compact_copy_run(&job->copy);
-		int rc = rm_loop_post(NULL, job->part->loop, &job->op, 0);
-		RM_ASSERT(rc == 0);   /* the owner waits for this job to close */
+		/* The owner waits for this job to close, so the completion must
+		 * get through: retried while descriptors are short. */
+		int rc;
+		while ((rc = rm_loop_post(NULL, job->part->loop, &job->op, 0)) != 0) {
+			rm_log(RM_LOG_WARN, "compact_post_failed", "errno=%d", -rc);
+			usleep(100 * 1000);
+		}
 		pthread_mutex_lock(&cw->mu);
 	}
 	return NULL;

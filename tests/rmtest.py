@@ -8,6 +8,7 @@ once against the ASan+UBSan build, where a sanitizer report in the server's
 log fails the test that caused it.
 """
 import os
+import resource
 import re
 import signal
 import socket
@@ -79,6 +80,7 @@ class Server:
         self.imaps_port = None
         self.lmtp_port = None       # LMTP (RFC 2033) on loopback
         self.metrics_port = None    # Prometheus /metrics
+        self.nofile = None          # RLIMIT_NOFILE for ringmaild, if set
 
     # -- lifecycle ---------------------------------------------------------
     def prepare(self):
@@ -119,8 +121,12 @@ class Server:
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         self.log_file = open(self.log_path, "ab")
         self.log_start = self.log_file.tell()
+        preexec = None
+        if self.nofile:
+            n = self.nofile
+            preexec = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
         self.proc = subprocess.Popen(args, stdout=self.log_file, stderr=self.log_file,
-                                     cwd=self.workdir, env=env)
+                                     cwd=self.workdir, env=env, preexec_fn=preexec)
         if wait:
             self.wait_ready()
         return self

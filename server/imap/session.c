@@ -322,6 +322,7 @@ static void imap_closed(struct conn *c)
 
 const struct conn_proto imap_proto = {
 	.name = "imap",
+	.refusal = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n",
 	.input = imap_input,
 	.drained = imap_drained,
 	.timeout = imap_timeout,

@@ -380,6 +380,7 @@ static void lmtp_closed(struct conn *c)
 
 const struct conn_proto lmtp_proto = {
 	.name = "lmtp",
+	.refusal = "421 4.3.2 Too many connections, try again later\r\n",
 	.input = lmtp_input,
 	.drained = lmtp_drained,
 	.timeout = lmtp_timeout,

@@ -224,3 +224,19 @@ def test_idle_sees_delivery(server):
     r = c.ok("FETCH %d (FLAGS)" % (exists + 1))
     assert b"\\Recent" in r.untagged[0]
     l.close()
+
+
+def test_refused_for_capacity_in_lmtp_terms(make_server):
+    """Past max_connections_per_ip an LMTP client gets an LMTP reply (421,
+    RFC 5321 §3.8; 4.3.2 from RFC 3463), not an IMAP BYE."""
+    import socket
+    srv = make_server(opts={"max_connections_per_ip": "2"})
+    held = [socket.create_connection(("127.0.0.1", srv.lmtp_port), timeout=5) for _ in range(2)]
+    for s in held:
+        assert s.makefile("rb").readline().startswith(b"220 ")
+    extra = socket.create_connection(("127.0.0.1", srv.lmtp_port), timeout=5)
+    f = extra.makefile("rb")
+    assert f.readline() == b"421 4.3.2 Too many connections, try again later\r\n"
+    assert f.readline() == b""
+    for s in held + [extra]:
+        s.close()

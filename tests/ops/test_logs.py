@@ -27,7 +27,7 @@ def test_debug_command_lines_and_no_passwords(make_server):
     srv.stop()
     log = srv.log()
     for line in log.splitlines():
-        assert re.match(r"^ts=\S+ level=(debug|info|warn|error|crit) event=\S+( \S+=(\"[^\"]*\"|\S*))*$",
+        assert re.match(r"^ts=\S+ level=(debug|info|notice|warn|error|crit) event=\S+( \S+=(\"[^\"]*\"|\S*))*$",
                         line), line
     cmds = [l for l in log.splitlines() if "event=command " in l]
     select = [l for l in cmds if "cmd=SELECT" in l][0]

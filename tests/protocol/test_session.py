@@ -356,6 +356,48 @@ def test_connection_limit_per_ip(make_server):
         c.close()
 
 
+def test_descriptor_limit_refuses_cleanly_and_stops(make_server):
+    """With few descriptors (RLIMIT_NOFILE 400) max_connections is clamped
+    below the limit: clients past it get BYE [UNAVAILABLE] rather than the
+    server failing in accept, the server keeps serving, and SIGTERM still
+    stops it (the stop request's ring exists from the start)."""
+    srv = make_server(start=False)
+    srv.nofile = 400
+    srv.start()
+    m = re.search(r"event=max_connections_clamped configured=\d+ effective=(\d+)", srv.log())
+    assert m, srv.log()[-2000:]
+    room = int(m.group(1))
+    assert 0 < room < 400
+    socks = []
+    try:
+        for _ in range(room + 40):
+            socks.append(socket.create_connection(("127.0.0.1", srv.imap_port), timeout=10))
+        firsts = []
+        for s in socks:
+            f = s.makefile("rb")
+            firsts.append(f.readline())
+        ok = sum(1 for l in firsts if l.startswith(b"* OK"))
+        bye = sum(1 for l in firsts if l.startswith(b"* BYE [UNAVAILABLE]"))
+        assert ok == room and bye == 40, (ok, bye, room)
+        assert "accept_failed" not in srv.log()
+        # Room again once some go away.
+        for s in socks[:10]:
+            s.close()
+        time.sleep(0.3)
+        c = srv.connect()
+        c.greeting()
+        c.ok("LOGIN alice wonderland")
+        c.close()
+        t0 = time.time()
+        srv.proc.send_signal(signal.SIGTERM)
+        srv.proc.wait(timeout=30)
+        assert srv.proc.returncode == 0
+        assert time.time() - t0 < 15
+    finally:
+        for s in socks:
+            s.close()
+
+
 def test_total_connection_limit(make_server):
     srv = make_server(opts={"max_connections": "5"})
     cs = [srv.connect() for _ in range(5)]
