@@ -104,6 +104,10 @@ void view_close(struct imap_session *s)
 	if (!view)
 		return;
 	store_watch_remove(session_part(s), &view->watch);
+	/* RFC 5182 §2.1: the saved result ($) is reset when the mailbox is
+	 * left (CLOSE, UNSELECT) or another one selected. */
+	free(s->searchres.r);
+	s->searchres = (struct seqset){ 0 };
 	free(view->uids);
 	free(view->kwbits);
 	free(s->recent_kept);

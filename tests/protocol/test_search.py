@@ -157,3 +157,19 @@ def test_rev2_answers_esearch(server, user):
         pytest.skip("IMAP4rev2 not enabled by this server yet")
     c.ok("SELECT INBOX")
     assert search(c, "SEARCH FROM ann") == '* ESEARCH (TAG "%s") ALL 1' % ("t%d" % c.tagn)
+
+
+def test_saved_result_reset_when_mailbox_left(server, user):
+    """RFC 5182 §2.1: SELECT, EXAMINE, CLOSE and UNSELECT reset the saved
+    search result; afterwards $ refers to no message."""
+    rmtest.load_messages(server, user, "pw", "INBOX", [PLAIN, PLAIN])
+    c = server.login(user, "pw")
+    for leave in ("SELECT INBOX", "EXAMINE INBOX", "CLOSE", "UNSELECT"):
+        c.ok("SELECT INBOX")
+        c.ok("SEARCH RETURN (SAVE) ALL")
+        assert nums(c, "SEARCH $") == [1, 2]
+        c.ok(leave)
+        if leave in ("CLOSE", "UNSELECT"):
+            c.ok("EXAMINE INBOX")
+        assert nums(c, "SEARCH $") == [], leave
+    c.close()
