@@ -20,7 +20,9 @@ int rm_log_level_parse(const char *s)
 
 void rm_log(enum rm_log_level level, const char *event, const char *fmt, ...)
 {
-	if (level < rm_log_threshold)
+	/* Lifecycle lines (notice) show at warn too: log_level=warn still
+	 * says when the server is ready and when it stops. */
+	if (level < rm_log_threshold && !(level == RM_LOG_NOTICE && rm_log_threshold <= RM_LOG_WARN))
 		return;
 	char line[2048];
 	struct timespec ts;

@@ -12,8 +12,8 @@
 
 #include <stddef.h>
 
-/* NOTICE is for the few lifecycle lines (ready, stopping, stopped, reload)
- * that an operator running at log_level=warn still wants to see. */
+/* NOTICE is for the few lifecycle lines (ready, stopping, stopped, reload):
+ * they are written at threshold warn too, only error and crit hide them. */
 enum rm_log_level { RM_LOG_DEBUG, RM_LOG_INFO, RM_LOG_NOTICE, RM_LOG_WARN, RM_LOG_ERROR, RM_LOG_CRIT };
 
 /** Current threshold; lines below it are dropped.  Set once at start-up. */
