@@ -250,7 +250,7 @@ static void list_write_attrs(const struct list_ctx *lc, const struct list_ent *e
 		memmove(out->data + start, out->data + start + 1, --out->len - start);
 }
 
-static void list_write(struct list_ctx *lc, const struct list_ent *e)
+static void list_write(struct list_ctx *lc, struct store_view *v, const struct list_ent *e)
 {
 	struct rm_buf *out = imap_out(lc->s);
 	rm_buf_puts(out, lc->lsub ? "* LSUB (" : "* LIST (");
@@ -264,7 +264,7 @@ static void list_write(struct list_ctx *lc, const struct list_ent *e)
 	/* RFC 5819 §2: STATUS for listed mailboxes that satisfy the criteria
 	 * and can be selected. */
 	if ((lc->a->ret & LIST_RET_STATUS) && e->sel && e->mb >= 0)
-		cmd_status_write(lc->s, &lc->mbs[e->mb], lc->a->status_items);
+		cmd_status_write(lc->s, v, &lc->mbs[e->mb], lc->a->status_items);
 }
 
 static enum rm_err list_run(struct list_ctx *lc)
@@ -279,7 +279,7 @@ static enum rm_err list_run(struct list_ctx *lc)
 		list_compute(lc);
 		for (size_t i = 0; i < lc->n; i++)
 			if (list_shows(lc, &lc->e[i]))
-				list_write(lc, &lc->e[i]);
+				list_write(lc, v, &lc->e[i]);
 	}
 	store_view_end(&v);
 	free(lc->e);

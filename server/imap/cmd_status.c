@@ -1,11 +1,15 @@
 /*
  * STATUS (RFC 9051 §6.3.11) with RECENT (RFC 3501 §6.3.10), SIZE
- * (RFC 8438), HIGHESTMODSEQ (RFC 7162 §3.1.7) and APPENDLIMIT (RFC 7889
- * §3.1), and the item writer LIST-STATUS (RFC 5819) reuses.
+ * (RFC 8438), HIGHESTMODSEQ (RFC 7162 §3.1.7), APPENDLIMIT (RFC 7889
+ * §3.1) and DELETED-STORAGE (RFC 9208 §4.2), and the item writer
+ * LIST-STATUS (RFC 5819) reuses.
  *
- * Every value comes from the mailbox record of the index (the engine keeps
- * the counters up to date at each commit), so STATUS costs one lookup
- * whatever the mailbox size, and SIZE is exact: the sum of RFC822.SIZE.
+ * Every value but one comes from the mailbox record of the index (the
+ * engine keeps the counters up to date at each commit), so STATUS costs one
+ * lookup whatever the mailbox size, and SIZE is exact: the sum of
+ * RFC822.SIZE.  DELETED-STORAGE is the sum of RFC822.SIZE of the \Deleted
+ * messages (the figure §4.2 allows): a walk of the mailbox's messages, only
+ * when the DELETED counter says there is any.
  */
 #include "server/imap/status.h"
 #include "server/imap/objectid.h"
@@ -34,6 +38,7 @@ static const struct {
 	{ "HIGHESTMODSEQ", STATUS_HIGHESTMODSEQ },
 	{ "APPENDLIMIT", STATUS_APPENDLIMIT },
 	{ "MAILBOXID", STATUS_MAILBOXID },
+	{ "DELETED-STORAGE", STATUS_DELETED_STORAGE },
 };
 
 bool cmd_status_items_parse(struct imap_parser *p, uint32_t *items_r)
@@ -65,8 +70,25 @@ static uint64_t status_modseq(const struct store_mailbox *mb)
 	return mb->highestmodseq ? mb->highestmodseq : 1;
 }
 
-static uint64_t status_value(struct imap_session *s, const struct store_mailbox *mb,
-			     uint32_t bit)
+static uint64_t deleted_storage(struct store_view *v, const struct store_mailbox *mb)
+{
+	uint64_t sum = 0, seen = 0;
+	struct store_iter *it;
+	if (mb->deleted == 0 || store_view_msgs(v, mb->id, 1, &it) != RM_OK)
+		return 0;
+	struct store_msg m;
+	while (seen < mb->deleted && store_iter_msg(it, &m) == 1) {
+		if (m.flags & STORE_F_DELETED) {
+			sum += m.size_bytes;
+			seen++;
+		}
+	}
+	store_iter_free(&it);
+	return sum;
+}
+
+static uint64_t status_value(struct imap_session *s, struct store_view *v,
+			     const struct store_mailbox *mb, uint32_t bit)
 {
 	switch (bit) {
 	case STATUS_MESSAGES: return mb->messages;
@@ -78,13 +100,15 @@ static uint64_t status_value(struct imap_session *s, const struct store_mailbox 
 	case STATUS_SIZE: return mb->size_bytes;
 	case STATUS_HIGHESTMODSEQ: return status_modseq(mb);
 	case STATUS_APPENDLIMIT: return s->c->w->srv->cfg.append_max_bytes;
+	case STATUS_DELETED_STORAGE: return deleted_storage(v, mb);
 	case STATUS_MAILBOXID: break;   /* not a number: cmd_status_write */
 	}
 	RM_ASSERT(!"unknown STATUS item");
 	return 0;
 }
 
-void cmd_status_write(struct imap_session *s, const struct store_mailbox *mb, uint32_t items)
+void cmd_status_write(struct imap_session *s, struct store_view *v,
+		      const struct store_mailbox *mb, uint32_t items)
 {
 	struct rm_buf *out = imap_out(s);
 	bool utf8 = s->enabled & (IMAP_EN_UTF8 | IMAP_EN_REV2);
@@ -103,7 +127,7 @@ void cmd_status_write(struct imap_session *s, const struct store_mailbox *mb, ui
 			rm_buf_putc(out, ')');
 			continue;
 		}
-		rm_buf_put_u64(out, status_value(s, mb, status_names[i].bit));
+		rm_buf_put_u64(out, status_value(s, v, mb, status_names[i].bit));
 	}
 	rm_buf_puts(out, ")\r\n");
 }
@@ -131,7 +155,7 @@ void cmd_status(struct imap_cmd *cmd)
 			/* RFC 7162 §3.1: a CONDSTORE enabling command. */
 			if (items & STATUS_HIGHESTMODSEQ)
 				imap_condstore_enable(s);
-			cmd_status_write(s, &mb, items);
+			cmd_status_write(s, v, &mb, items);
 		}
 		store_view_end(&v);
 	}

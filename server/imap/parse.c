@@ -55,6 +55,13 @@ bool imap_parse_sp(struct imap_parser *p)
 bool imap_parse_try_sp(struct imap_parser *p)
 {
 	if (p->p < p->end && *p->p == ' ') {
+		/* Spaces before ')' end a list rather than separate two of
+		 * its elements: imap_parse_try_rparen takes them. */
+		const char *q = p->p;
+		while (q < p->end && *q == ' ')
+			q++;
+		if (q < p->end && *q == ')')
+			return false;
 		p->p++;
 		skip_extra_spaces(p);
 		return true;
@@ -92,6 +99,9 @@ bool imap_parse_try_lparen(struct imap_parser *p)
 			return imap_parse_fail(p, "Too deeply nested");
 		p->p++;
 		p->depth++;
+		/* "(  MESSAGES" — the same leniency as between arguments. */
+		while (p->p < p->end && *p->p == ' ')
+			p->p++;
 		return true;
 	}
 	return false;
@@ -106,7 +116,13 @@ bool imap_parse_lparen(struct imap_parser *p)
 
 bool imap_parse_try_rparen(struct imap_parser *p)
 {
-	if (p->p < p->end && *p->p == ')') {
+	/* "(UNSEEN RECENT )": spaces before a closing parenthesis are
+	 * skipped too (never ambiguous: no list element is a space). */
+	const char *q = p->p;
+	while (q < p->end && *q == ' ')
+		q++;
+	if (q < p->end && *q == ')') {
+		p->p = q;
 		if (p->depth)
 			p->depth--;
 		p->p++;

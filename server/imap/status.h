@@ -25,6 +25,7 @@ enum cmd_status_item {
 	STATUS_HIGHESTMODSEQ = 1u << 7,
 	STATUS_APPENDLIMIT = 1u << 8,
 	STATUS_MAILBOXID = 1u << 9,     /* RFC 8474 §4.2 */
+	STATUS_DELETED_STORAGE = 1u << 10, /* RFC 9208 §4.2 (QUOTA=RES-STORAGE) */
 };
 
 /** Parses "(" status-att *(SP status-att) ")" into a set of enum
@@ -34,9 +35,12 @@ enum cmd_status_item {
 bool cmd_status_items_parse(struct imap_parser *p, uint32_t *items_r);
 
 /** Appends "* STATUS <name> (<item value> ...)\r\n" for mb to the session's
- * output, the name in the session's wire form.  mb comes from a store view
- * that is still open (its name points into the view).  Items are written
- * in a fixed order whatever order the client asked them in. */
-void cmd_status_write(struct imap_session *s, const struct store_mailbox *mb, uint32_t items);
+ * output, the name in the session's wire form.  mb comes from the store
+ * view v, still open (its name points into the view; DELETED-STORAGE reads
+ * the messages through it).  Items are written in a fixed order whatever
+ * order the client asked them in. */
+struct store_view;
+void cmd_status_write(struct imap_session *s, struct store_view *v,
+		      const struct store_mailbox *mb, uint32_t items);
 
 #endif

@@ -40,11 +40,14 @@ def test_counts_follow_messages(server, user):
     assert sum(sizes) == sum(len(m) for m in msgs)
     c.ok("SELECT box")
     c.ok("STORE 3 +FLAGS (\\Seen \\Deleted)")
-    got = status(c, "box", "UNSEEN DELETED HIGHESTMODSEQ")
+    got = status(c, "box", "UNSEEN DELETED HIGHESTMODSEQ DELETED-STORAGE")
     assert got["UNSEEN"] == 1 and got["DELETED"] == 2 and got["HIGHESTMODSEQ"] > first_modseq
+    # RFC 9208 §4.2: what EXPUNGE would free, as the sum of RFC822.SIZE.
+    assert got["DELETED-STORAGE"] == len(msgs[1]) + len(msgs[2])
     c.ok("EXPUNGE")
-    assert status(c, "box", "MESSAGES UNSEEN DELETED UIDNEXT SIZE") == {
-        "MESSAGES": 1, "UNSEEN": 0, "DELETED": 0, "UIDNEXT": 4, "SIZE": len(msgs[0])}
+    assert status(c, "box", "MESSAGES UNSEEN DELETED UIDNEXT SIZE DELETED-STORAGE") == {
+        "MESSAGES": 1, "UNSEEN": 0, "DELETED": 0, "UIDNEXT": 4, "SIZE": len(msgs[0]),
+        "DELETED-STORAGE": 0}
     c.close()
 
 
@@ -56,6 +59,13 @@ def test_items_any_order_once(server, user):
     assert r.untagged == [b"* STATUS INBOX (MESSAGES 1 UIDNEXT 2)"]
     r = c.ok("STATUS INBOX (SIZE)")
     assert r.untagged == [b"* STATUS INBOX (SIZE %d)" % len(MSG)]
+    # Spaces after "(" and before ")" are tolerated like doubled spaces
+    # between arguments (clients and James's scripts send them).
+    r = c.ok("STATUS INBOX (  MESSAGES  )")
+    assert r.untagged == [b"* STATUS INBOX (MESSAGES 1)"]
+    r = c.ok("STATUS INBOX (UNSEEN MESSAGES )")
+    assert r.untagged == [b"* STATUS INBOX (MESSAGES 1 UNSEEN 1)"]
+    assert c.cmd("STATUS INBOX ( )").status == "BAD"
     c.close()
 
 
