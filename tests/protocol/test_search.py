@@ -173,3 +173,25 @@ def test_saved_result_reset_when_mailbox_left(server, user):
             c.ok("EXAMINE INBOX")
         assert nums(c, "SEARCH $") == [], leave
     c.close()
+
+
+def test_within_older_younger(server, user):
+    """WITHIN (RFC 5032 §3): OLDER/YOUNGER compare INTERNALDATE with the
+    server's time minus the interval, to the second, both ends inclusive."""
+    import time as _t
+    c = server.login(user, "pw")
+    assert "WITHIN" in c.ok("CAPABILITY").find("CAPABILITY")[0].decode().split()
+    old = _t.strftime("%d-%b-%Y %H:%M:%S +0000", _t.gmtime(_t.time() - 3 * 86400))
+    for date in (old, None):
+        tag = c.next_tag()
+        d = ' "%s"' % old if date else ""
+        c.send("%s APPEND INBOX%s {%d+}\r\n" % (tag, d, len(PLAIN)))
+        c.send(PLAIN + b"\r\n")
+        assert c.read_response(tag).status == "OK"
+    c.ok("SELECT INBOX")
+    assert nums(c, "SEARCH YOUNGER 3600") == [2]
+    assert nums(c, "SEARCH OLDER 3600") == [1]
+    assert nums(c, "SEARCH YOUNGER 345600") == [1, 2]   # four days
+    assert nums(c, "SEARCH OLDER 345600") == []
+    assert c.cmd("SEARCH OLDER 0").status == "BAD"        # nz-number
+    c.close()
