@@ -45,6 +45,9 @@ cli_fn cli_verify, cli_reindex, cli_compact, cli_stats;
  * cmd_import*.c, cmd_export.c). */
 cli_fn cli_mailbox_list, cli_mailbox_create, cli_mailbox_delete, cli_user_show, cli_kick;
 cli_fn cli_import, cli_export;
+/** USER-DELETE for ctx->argv[0] on the open ctx->admin (cmd_user.c's
+ * `user del` opens it after editing the passwd-file). */
+cli_fn cli_user_delete_mail;
 
 /** Path of the passwd-file of the data directory (DIR/passwd). */
 void cli_passwd_path(const struct cli_ctx *ctx, char *out, unsigned cap);

@@ -90,6 +90,13 @@ int cli_user_show(struct cli_ctx *ctx)
 	return request(ctx, "USER-SHOW", 1, print_show);
 }
 
+int cli_user_delete_mail(struct cli_ctx *ctx)
+{
+	printf("mail of %s deleted: ", ctx->argv[0]);
+	fflush(stdout);
+	return request(ctx, "USER-DELETE", 1, NULL);
+}
+
 int cli_kick(struct cli_ctx *ctx)
 {
 	if (!admin_online(ctx->admin)) {

@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "cli/admin.h"
 #include "cli/cli.h"
 #include "common/buf.h"
 #include "server/auth/passwd.h"
@@ -88,19 +89,34 @@ int cli_user_passwd(struct cli_ctx *ctx)
 	return set_password(ctx, true);
 }
 
+/* [-k] LOGIN: out of the passwd-file first (so the running server, which
+ * reads it again, refuses new logins), then, unless -k keeps it, the mail:
+ * sessions ended and every mailbox and message deleted, through the
+ * running server or on the stopped data directory. */
 int cli_user_del(struct cli_ctx *ctx)
 {
-	if (ctx->argc != 1)
-		return cli_fail("usage: user del LOGIN");
+	bool keep = ctx->argc == 2 && !strcmp(ctx->argv[0], "-k");
+	if (ctx->argc != 1 + keep)
+		return cli_fail("usage: user del [-k] LOGIN");
+	ctx->argv += keep;
+	ctx->argc -= keep;
 	char path[600];
 	cli_passwd_path(ctx, path, sizeof(path));
 	enum rm_err err = passwd_file_remove(path, ctx->argv[0]);
-	if (err == RM_ERR_NOTFOUND)
+	if (err == RM_ERR_NOTFOUND && keep)
 		return cli_fail("no user %s in %s", ctx->argv[0], path);
-	if (err != RM_OK)
+	if (err != RM_OK && err != RM_ERR_NOTFOUND)
 		return cli_fail("writing %s: %s", path, rm_err_str(err));
-	printf("removed %s\n", ctx->argv[0]);
-	return 0;
+	printf(err == RM_OK ? "removed %s from the passwd-file\n" : "%s was not in the passwd-file\n",
+	       ctx->argv[0]);
+	if (keep)
+		return 0;
+	err = admin_open(ctx->data_dir, &ctx->admin);
+	if (err != RM_OK)
+		return cli_fail("cannot open %s: %s", ctx->data_dir, rm_err_str(err));
+	int rc = cli_user_delete_mail(ctx);
+	admin_close(&ctx->admin);
+	return rc;
 }
 
 int cli_user_list(struct cli_ctx *ctx)

@@ -42,15 +42,57 @@ static void req_free(struct control_req *r)
 static void req_back(struct hop *h);
 static void flush(struct control_conn *cc);
 
+/* Reads the passwd-file again (on an auth pool thread: file reading stays
+ * off the worker), so that the user being deleted cannot log in again and
+ * be re-created from a stale entry. */
+static int reload_work(struct auth_job *job)
+{
+	struct control_req *r = job->arg;
+	server_reload_passwd(r->c->w->srv);
+	return 0;
+}
+
+static void req_go(struct control_req *r)
+{
+	r->hop.home = r->c->w;
+	r->hop.target = r->verb == CTL_PING ? r->c->w : hop_owner(r->c->w, r->partition);
+	r->hop.remote = control_ops_run;
+	r->hop.back = req_back;
+	hop_go(&r->hop);
+}
+
+static void reloaded(struct rm_op *op, int res, uint32_t flags)
+{
+	struct control_req *r = RM_CONTAINER_OF(op, struct control_req, reload.op);
+	auth_job_clear(&r->reload);
+	r->reloaded = true;
+	struct passwd_db *db = server_passwd_get(r->c->w->srv);
+	bool still = res < 0 || (db && passwd_lookup(db, r->argv[1], r->lens[1]));
+	passwd_db_unref(&db);
+	if (still) {
+		rm_buf_puts(&r->out, res < 0 ? "NO busy server stopping\n"
+			    : "NO exists the login is still in the passwd-file\n");
+		req_back(&r->hop);
+		return;
+	}
+	req_go(r);
+}
+
 static void req_start(struct control_conn *cc, struct control_req *r)
 {
 	r->started = true;
 	conn_ref(cc->c);
-	r->hop.home = cc->c->w;
-	r->hop.target = r->verb == CTL_PING ? cc->c->w : hop_owner(cc->c->w, r->partition);
-	r->hop.remote = control_ops_run;
-	r->hop.back = req_back;
-	hop_go(&r->hop);
+	if (r->verb == CTL_USER_DELETE && !r->reloaded) {
+		struct worker *w = cc->c->w;
+		auth_job_init(&r->reload, &w->loop, reloaded, reload_work, r);
+		if (auth_pool_submit(w->srv->auth_pool, &r->reload) != RM_OK) {
+			auth_job_clear(&r->reload);
+			rm_buf_puts(&r->out, "NO busy try again\n");
+			req_back(&r->hop);
+		}
+		return;
+	}
+	req_go(r);
 }
 
 /* Starts what may start: the head, and APPENDs behind running APPENDs.

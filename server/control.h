@@ -24,6 +24,7 @@
 #include "common/buf.h"
 #include "server/conn.h"
 #include "server/control_wire.h"
+#include "server/auth/auth_pool.h"
 #include "server/hop.h"
 #include "storage/store.h"
 
@@ -35,7 +36,7 @@ extern const struct conn_proto control_proto;
 
 enum control_verb { CTL_PING, CTL_USER_SHOW, CTL_USER_ENSURE, CTL_MAILBOX_LIST,
 		    CTL_MAILBOX_CREATE, CTL_MAILBOX_DELETE, CTL_APPEND, CTL_KICK, CTL_MSG_LIST,
-		    CTL_MSG_GET };
+		    CTL_MSG_GET, CTL_USER_DELETE };
 
 /** One request in flight (control.c builds it, control_ops.c runs it on
  * the owner).  Strings point into the connection's line buffer, which is
@@ -55,6 +56,10 @@ struct control_req {
 	const struct passwd_entry *entry;
 	unsigned partition;
 	bool user_created;             /* the user was created by this request */
+	bool reloaded;                 /* USER-DELETE: passwd-file read again */
+	struct auth_job reload;        /* USER-DELETE: the re-read, off the worker */
+	unsigned kicked;               /* USER-DELETE: sessions ended */
+	uint64_t deleted_messages;     /* USER-DELETE: what the user had */
 	struct store_msgbuf *msg;      /* APPEND payload, given to the store */
 	uint32_t flags;                /* APPEND: STORE_F_* */
 	const char *kw[64];            /* APPEND keywords (point into argv) */
@@ -66,6 +71,7 @@ struct control_req {
 		struct store_user_create uc;
 		struct store_mbox_create mc;
 		struct store_mbox_delete md;
+		struct store_user_delete ud;
 		struct store_append ap;
 	} rq;
 	struct store_rcpt rcpt;

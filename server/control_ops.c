@@ -2,8 +2,9 @@
  * Control requests on the worker that owns the user's partition: index
  * reads for USER-SHOW and MAILBOX-LIST, store requests for USER-ENSURE,
  * MAILBOX-CREATE/DELETE and APPEND (a user the passwd-file knows but the
- * store does not is created first, as at a first login), and KICK, which
- * ends the user's IMAP sessions (all of them live on this worker).
+ * store does not is created first, as at a first login), KICK, which
+ * ends the user's IMAP sessions (all of them live on this worker), and
+ * USER-DELETE, which kicks and then deletes the user from the store.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -210,6 +211,9 @@ static void with_mailbox(struct control_req *r, struct store_view *v, uint64_t u
 	finish(r, err, "%s", err == RM_ERR_NOTFOUND ? "no such mailbox" : "");
 }
 
+static void user_delete(struct control_req *r, struct store_view *v,
+			const struct store_user *u);
+
 /* Verbs that need the user in the store (it exists by now). */
 static void with_user(struct control_req *r, struct store_view *v, const struct store_user *u)
 {
@@ -230,6 +234,9 @@ static void with_user(struct control_req *r, struct store_view *v, const struct 
 	}
 	case CTL_APPEND:
 		append(r, v, uid);
+		return;
+	case CTL_USER_DELETE:
+		user_delete(r, v, u);
 		return;
 	case CTL_MSG_LIST:
 	case CTL_MSG_GET:
@@ -262,8 +269,33 @@ static void with_user(struct control_req *r, struct store_view *v, const struct 
 	}
 }
 
+static void user_deleted(struct store_req *req)
+{
+	struct control_req *r = RM_CONTAINER_OF(req, struct control_req, rq.ud.req);
+	finish(r, req->err, "sessions=%u messages=%llu", r->kicked,
+	       (unsigned long long)r->deleted_messages);
+}
+
+static unsigned kick_sessions(struct control_req *r);
+
+/* USER-DELETE: sessions end first (their views must not outlive the
+ * user), then one atomic store request removes everything. */
+static void user_delete(struct control_req *r, struct store_view *v, const struct store_user *u)
+{
+	r->deleted_messages = u->messages;
+	store_view_end(&v);
+	r->rq.ud.user_id = u->id;
+	r->rq.ud.req.done = user_deleted;
+	store_user_delete(req_part(r), &r->rq.ud);
+}
+
 /* Ends every IMAP session of the user on this worker. */
 static void kick(struct control_req *r)
+{
+	finish(r, RM_OK, "%u", kick_sessions(r));
+}
+
+static unsigned kick_sessions(struct control_req *r)
 {
 	size_t ll;
 	const char *login = req_login(r, &ll);
@@ -286,7 +318,7 @@ static void kick(struct control_req *r)
 		}
 	}
 	rm_log(RM_LOG_INFO, "kick", "user=%.*s sessions=%u", (int)ll, login, n);
-	finish(r, RM_OK, "%u", n);
+	return n;
 }
 
 void control_ops_run(struct hop *h)
@@ -300,6 +332,8 @@ void control_ops_run(struct hop *h)
 		kick(r);
 		return;
 	}
+	if (r->verb == CTL_USER_DELETE)
+		r->kicked = kick_sessions(r);
 	struct store_view *v;
 	enum rm_err err = req_part(r) ? store_view_begin(req_part(r), &v) : RM_ERR_CLOSED;
 	if (err != RM_OK) {
@@ -322,6 +356,10 @@ void control_ops_run(struct hop *h)
 	if (r->verb == CTL_USER_SHOW && r->entry) {
 		user_line(r, NULL);
 		finish(r, RM_OK, "%s", "");
+		return;
+	}
+	if (r->verb == CTL_USER_DELETE) {
+		finish(r, RM_OK, "sessions=%u messages=0 not in the store", r->kicked);
 		return;
 	}
 	if (!r->entry || r->verb == CTL_MAILBOX_LIST || r->verb == CTL_MAILBOX_DELETE ||

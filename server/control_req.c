@@ -29,6 +29,7 @@ static const struct {
 	{ "KICK", CTL_KICK, 1, false },
 	{ "MSG-LIST", CTL_MSG_LIST, 2, false },
 	{ "MSG-GET", CTL_MSG_GET, 3, false },
+	{ "USER-DELETE", CTL_USER_DELETE, 1, false },
 };
 
 static const char *append_args(struct control_req *r, uint64_t append_max_bytes)

@@ -16,7 +16,10 @@
  * APPEND login mailbox flags internal_date_s size; KICK login;
  * MSG-LIST login mailbox ("* msg uid flags internal_date_s size" lines);
  * MSG-GET login mailbox uid (a "* body <size>" line followed by exactly
- * <size> raw message bytes and a LF, then the final line).
+ * <size> raw message bytes and a LF, then the final line);
+ * USER-DELETE login (ends the user's sessions and deletes every mailbox and
+ * message; refused while the passwd-file, read again first, still has the
+ * login: remove it there before).
  */
 #ifndef RM_CONTROL_WIRE_H
 #define RM_CONTROL_WIRE_H

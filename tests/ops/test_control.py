@@ -89,3 +89,55 @@ def test_user_show_counts_delivered_mail(server):
     assert "messages=1" in first and "in_passwd=1" in first
     inbox = [l for l in show.splitlines() if l.startswith("  mailbox INBOX\t")][0]
     assert "messages=1 unseen=1" in inbox
+
+
+def test_user_del_online_ends_sessions_and_deletes_mail(make_server):
+    """`user del` on a running server: the passwd entry goes, the server
+    reads the file again (a new login is refused), the open session is
+    ended, and the user's mailboxes and messages are gone from the store
+    (user show: in_store=0)."""
+    srv = make_server(users={"alice": "{PLAIN}wonderland", "bob": "{PLAIN}builder"})
+    rmtest.load_messages(srv, "alice", "wonderland", "INBOX", [b"Subject: a\r\n\r\nx\r\n"] * 3)
+    rmtest.load_messages(srv, "bob", "builder", "INBOX", [b"Subject: b\r\n\r\ny\r\n"])
+    c = srv.login("alice", "wonderland")
+    c.ok("SELECT INBOX")
+    out = ringmail(srv, "user", "del", "alice").stdout
+    assert "removed alice from the passwd-file" in out
+    assert "mail of alice deleted: sessions=1 messages=3" in out, out
+    assert c.read_line().startswith(b"* BYE")
+    gone = ringmail(srv, "user", "show", "alice", check=False)
+    assert gone.returncode == 1 and "no such user" in gone.stderr, gone
+    f = srv.connect()
+    f.greeting()
+    assert f.cmd("LOGIN alice wonderland").status == "NO"
+    # Bob is untouched.
+    b = srv.login("bob", "builder")
+    assert b.ok("STATUS INBOX (MESSAGES)").untagged == [b"* STATUS INBOX (MESSAGES 1)"]
+    # A login still in the passwd-file is refused by USER-DELETE itself.
+    srv.users["carol"] = "{PLAIN}pw"
+    srv.write_passwd()
+    import socket
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(os.path.join(srv.data_dir, "control.sock"))
+    s.sendall(b"USER-DELETE carol\n")
+    assert s.makefile("rb").readline() == b"NO exists the login is still in the passwd-file\n"
+    s.close()
+
+
+def test_user_del_offline_and_keep(make_server):
+    srv = make_server(users={"alice": "{PLAIN}wonderland", "dave": "{PLAIN}pw"})
+    rmtest.load_messages(srv, "alice", "wonderland", "INBOX", [b"Subject: a\r\n\r\nx\r\n"] * 2)
+    rmtest.load_messages(srv, "dave", "pw", "INBOX", [b"Subject: d\r\n\r\nz\r\n"])
+    srv.stop()
+    out = ringmail(srv, "user", "del", "alice").stdout
+    assert "mail of alice deleted: sessions=0 messages=2" in out, out
+    gone = ringmail(srv, "user", "show", "alice", check=False)
+    assert gone.returncode == 1 and "no such user" in gone.stderr, gone
+    # -k keeps the mail: only the passwd entry goes.
+    ringmail(srv, "user", "del", "-k", "dave")
+    assert "in_passwd=0 in_store=1 messages=1" in ringmail(srv, "user", "show", "dave").stdout
+    r = ringmail(srv, "user", "del", "-k", "nobody", check=False)
+    assert r.returncode == 1 and "no user nobody" in r.stderr
+    # Later, the mail of a user already out of the passwd-file is deleted.
+    assert "messages=1" in ringmail(srv, "user", "del", "dave").stdout
+    assert "no such user" in ringmail(srv, "user", "show", "dave", check=False).stderr
