@@ -126,13 +126,8 @@ static void copy_common(struct imap_cmd *cmd, bool move)
 		rm_buf_free(&name);
 		return;
 	}
-	struct store_view *v;
 	struct store_mailbox mb;
-	enum rm_err err = store_view_begin(session_part(s), &v);
-	if (err == RM_OK) {
-		err = store_view_mailbox(v, s->user_id, name.data, name.len, &mb);
-		store_view_end(&v);
-	}
+	enum rm_err err = session_mailbox_find(s, name.data, name.len, &mb);
 	rm_buf_free(&name);
 	if (err == RM_ERR_NOTFOUND) {
 		imap_cmd_reply(cmd, "NO", "[TRYCREATE] No such mailbox");

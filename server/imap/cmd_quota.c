@@ -120,13 +120,8 @@ void cmd_getquotaroot(struct imap_cmd *cmd)
 		rm_buf_free(&name);
 		return;
 	}
-	struct store_view *v;
 	struct store_mailbox mb;
-	enum rm_err err = store_view_begin(session_part(s), &v);
-	if (err == RM_OK) {
-		err = store_view_mailbox(v, s->user_id, name.data, name.len, &mb);
-		store_view_end(&v);
-	}
+	enum rm_err err = session_mailbox_find(s, name.data, name.len, &mb);
 	struct quota_state q;
 	if (err == RM_OK)
 		err = quota_load(s, &q);

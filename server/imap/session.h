@@ -137,6 +137,12 @@ void session_user_open(struct imap_session *s, void (*done)(struct imap_session 
 
 /** The partition of the session's user (owned by this worker). */
 struct part *session_part(const struct imap_session *s);
+/** The session user's mailbox by internal name, looked up in a view that
+ * ends before the return: mb_r->name is NULL (counts, ids and UIDs are
+ * what it is for).  RM_ERR_NOTFOUND when there is no such mailbox. */
+struct store_mailbox;
+enum rm_err session_mailbox_find(struct imap_session *s, const char *name, size_t len,
+				 struct store_mailbox *mb_r);
 
 /** Runs on the owner worker after a login's hand-off (cmd_auth.c). */
 void imap_auth_arrived(struct imap_session *s);

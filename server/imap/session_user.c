@@ -25,6 +25,20 @@ struct part *session_part(const struct imap_session *s)
 	return s->c->w->parts[s->partition];
 }
 
+enum rm_err session_mailbox_find(struct imap_session *s, const char *name, size_t len,
+				 struct store_mailbox *mb_r)
+{
+	struct store_view *v;
+	enum rm_err err = store_view_begin(session_part(s), &v);
+	if (err == RM_OK) {
+		err = store_view_mailbox(v, s->user_id, name, len, mb_r);
+		store_view_end(&v);
+	}
+	mb_r->name = NULL;
+	mb_r->name_len = 0;
+	return err;
+}
+
 static enum rm_err lookup(struct imap_session *s)
 {
 	struct store_view *v;
