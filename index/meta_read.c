@@ -283,20 +283,41 @@ void meta_lookup_free(struct meta_lookup **lp)
 	*lp = NULL;
 }
 
-/* MDB_SET_KEY through a held cursor: LMDB first compares the key with the
- * leaf page the cursor is on and only descends from the root when it lies
- * elsewhere, so ascending lookups cost a page-local search. */
+/* Steps a lookup may take forward from the cursor's key before it seeks:
+ * the next message of a mailbox is usually the next key (cache blobs of
+ * one mailbox interleave with other users' only), and a step is a move on
+ * the leaf page or to its sibling, where a seek descends from the root:
+ * the cache database holds one or two entries per leaf page. */
+#define LOOKUP_STEPS 8
+
+/* key in the cursor's database, through the cursor.  Keys of both
+ * databases are fixed-length big-endian, so memcmp is LMDB's order. */
 static enum rm_err lookup_get(struct meta_lookup *l, MDB_cursor **c, enum meta_db db,
 			      const void *key, size_t klen, MDB_val *v)
 {
+	MDB_val k;
 	if (!*c) {
 		int rc = mdb_cursor_open(l->t->txn, l->t->m->dbi[db], c);
 		if (rc) {
 			*c = NULL;
 			return meta_db_err(rc, "cursor_open");
 		}
+	} else if (mdb_cursor_get(*c, &k, v, MDB_GET_CURRENT) == 0 && k.mv_size == klen) {
+		int cmp = memcmp(k.mv_data, key, klen);
+		for (int i = 0; cmp < 0 && i < LOOKUP_STEPS; i++) {
+			if (mdb_cursor_get(*c, &k, v, MDB_NEXT) != 0 || k.mv_size != klen)
+				break;
+			cmp = memcmp(k.mv_data, key, klen);
+			if (cmp > 0)   /* walked past it: not there */
+				return RM_ERR_NOTFOUND;
+		}
+		if (cmp == 0)
+			return RM_OK;
 	}
-	MDB_val k = { klen, (void *)key };
+	/* LMDB compares the key with the cursor's leaf page before it
+	 * descends from the root. */
+	k.mv_size = klen;
+	k.mv_data = (void *)key;
 	return meta_db_err(mdb_cursor_get(*c, &k, v, MDB_SET_KEY), meta_db_names[db]);
 }
 

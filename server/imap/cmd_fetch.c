@@ -30,13 +30,19 @@
 #define FETCH_BATCH 32u
 /* Message bytes held by one batch; a larger message forms a batch alone. */
 #define FETCH_BATCH_BYTES (8u * 1024 * 1024)
+/* Room past the soft limit for the response that crosses it (a typical
+ * one is under 1 KiB; a larger one grows the buffer). */
+#define FETCH_DIRECT_SLACK_BYTES (16u * 1024)
 
 struct fetch_ctx {
 	struct imap_cmd *cmd;
 	struct fetch_req req;
-	uint32_t *uids;
+	struct seqset set;            /* resolved against the view */
+	bool set_uid;                 /* set holds UIDs (else sequence numbers) */
+	struct select_walk w;         /* the next message: walked over the view */
+	bool stop;                    /* no further message (read view failed) */
+	uint32_t *uids;               /* for the implicit \Seen only */
 	unsigned n;
-	unsigned next;                /* index of the next UID to load */
 	struct fetch_msg batch[FETCH_BATCH];
 	unsigned bn;
 	unsigned reads;               /* in flight */
@@ -45,7 +51,6 @@ struct fetch_ctx {
 	bool io_error;
 	struct store_flags seen;      /* the implicit \Seen */
 	struct store_flag_result *seen_res;
-	struct seqset set;            /* the resolved set (VANISHED filter) */
 	bool need_cache;              /* an item comes from the MIME cache */
 };
 
@@ -96,6 +101,14 @@ static bool seen_was_set(const struct fetch_ctx *f, uint32_t uid)
 	return false;
 }
 
+/* Positions f->w on the next message to write; false when none is left.
+ * The view does not change while the command runs (syncs happen between
+ * commands), so the walk needs no copy of the UIDs. */
+static bool fetch_peek(struct fetch_ctx *f)
+{
+	return !f->stop && select_set_next(f->cmd->s->view, &f->set, f->set_uid, &f->w);
+}
+
 /* What FETCH takes from the index for one message, for both paths: false
  * when the message is not to be written (expunged meanwhile, or not
  * changed since CHANGEDSINCE); m->meta and m->cache point into the view. */
@@ -139,15 +152,15 @@ static void batch_load(struct fetch_ctx *f)
 	f->bn = 0;
 	if (store_view_begin(session_part(s), &v) != RM_OK) {
 		f->io_error = true;
-		f->next = f->n;
+		f->stop = true;
 		return;
 	}
 	bool need_cache = f->need_cache;
 	size_t bytes = 0;
-	while (f->next < f->n && f->bn < FETCH_BATCH && (f->bn == 0 || bytes < FETCH_BATCH_BYTES)) {
-		uint32_t uid = f->uids[f->next++];
+	while (f->bn < FETCH_BATCH && (f->bn == 0 || bytes < FETCH_BATCH_BYTES) && fetch_peek(f)) {
+		uint32_t vi = f->w.vi++;
 		struct fetch_msg *m = &f->batch[f->bn++];
-		if (!msg_lookup(f, v, m, uid, view_seq(view, uid)))
+		if (!msg_lookup(f, v, m, view->uids[vi], vi + 1))
 			continue;
 		/* Copied out: the reads complete after this view ends. */
 		if (m->meta.nkeywords) {
@@ -219,29 +232,28 @@ static bool fetch_direct(struct fetch_ctx *f)
 	struct store_view *v;
 	if (store_view_begin(session_part(s), &v) != RM_OK) {
 		f->io_error = true;
-		f->next = f->n;
+		f->stop = true;
 		return true;
 	}
 	struct rm_buf *out = imap_out(s);
+	/* The run fills the output to the soft limit: one allocation for it
+	 * instead of doubling from empty after each flush. */
+	size_t queued = conn_queued_bytes(s->c);
+	if (queued < RM_OUTQ_SOFT_BYTES)
+		rm_buf_reserve(out, RM_OUTQ_SOFT_BYTES - queued + FETCH_DIRECT_SLACK_BYTES);
 	bool ok = true;
-	/* The view's UIDs are ascending and so are f->uids: the sequence
-	 * number follows with a forward scan instead of a search. */
-	uint32_t vi = 0;
-	while (f->next < f->n && conn_queued_bytes(s->c) < RM_OUTQ_SOFT_BYTES) {
-		uint32_t uid = f->uids[f->next];
-		while (vi < view->n && view->uids[vi] < uid)
-			vi++;
-		uint32_t seq = vi < view->n && view->uids[vi] == uid ? vi + 1 : 0;
+	while (conn_queued_bytes(s->c) < RM_OUTQ_SOFT_BYTES && fetch_peek(f)) {
+		uint32_t vi = f->w.vi;
 		struct fetch_msg m;
-		if (!msg_lookup(f, v, &m, uid, seq) || !seq) {
-			f->next++;
+		if (!msg_lookup(f, v, &m, view->uids[vi], vi + 1)) {
+			f->w.vi++;
 			continue;
 		}
 		if (f->need_cache && !m.cache) {
 			ok = false;
 			break;
 		}
-		f->next++;
+		f->w.vi++;
 		if (!fetch_write(s, v, &f->req, cmd->uid, &m, out)) {
 			f->failed_cte = true;
 			break;
@@ -285,7 +297,7 @@ static void fetch_continue(struct fetch_ctx *f)
 {
 	struct imap_cmd *cmd = f->cmd;
 	for (;;) {
-		if (imap_cmd_dead(cmd) || f->next >= f->n || f->failed_cte) {
+		if (imap_cmd_dead(cmd) || f->failed_cte || !fetch_peek(f)) {
 			fetch_finish(f);
 			return;
 		}
@@ -355,7 +367,8 @@ void cmd_fetch(struct imap_cmd *cmd)
 		imap_condstore_enable(s);
 	if (f->req.changedsince && !fetch_req_has(&f->req, FI_MODSEQ))
 		fetch_req_add(&f->req, FI_MODSEQ, "MODSEQ");
-	if (!select_set_uids(cmd, &set, cmd->uid, &f->uids, &f->n))
+	f->set_uid = cmd->uid;
+	if (!select_set_resolve(cmd, &set, &f->set_uid))
 		return;
 	f->set = set;
 	for (unsigned i = 0; i < f->req.n; i++)
@@ -365,7 +378,8 @@ void cmd_fetch(struct imap_cmd *cmd)
 	if (f->req.vanished)
 		fetch_write_vanished(s, &f->set, f->req.changedsince_modseq);
 	imap_cmd_async_begin(cmd);
-	if (f->req.sets_seen && !s->view->readonly && f->n) {
+	if (f->req.sets_seen && !s->view->readonly &&
+	    select_set_uids(cmd, &set, f->set_uid, &f->uids, &f->n) && f->n) {
 		f->seen_res = rm_arena_alloc(&s->arena, f->n * sizeof(*f->seen_res));
 		f->seen.req.done = seen_done;
 		f->seen.user_id = s->user_id;

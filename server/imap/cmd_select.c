@@ -17,25 +17,6 @@
 #include "server/imap/view.h"
 #include "storage/store.h"
 
-/* The first unseen message's sequence number (IMAP4rev1 [UNSEEN n]). */
-static uint32_t first_unseen(struct imap_session *s, struct store_view *v, uint64_t mailbox_id)
-{
-	struct store_iter *it;
-	if (store_view_msgs(v, mailbox_id, 1, &it) != RM_OK)
-		return 0;
-	struct store_msg m;
-	uint32_t seq = 0, found = 0;
-	while (store_iter_msg(it, &m) == 1) {
-		seq++;
-		if (!(m.flags & STORE_F_SEEN)) {
-			found = seq;
-			break;
-		}
-	}
-	store_iter_free(&it);
-	return found;
-}
-
 struct select_params {
 	bool condstore;
 	bool qresync;
@@ -186,9 +167,10 @@ static void select_common(struct imap_cmd *cmd, bool readonly)
 	if (!rev2) {
 		s->view->recent_reported = view_recent_count(s->view);
 		rm_buf_printf(out, "* %u RECENT\r\n", s->view->recent_reported);
-		uint32_t unseen = first_unseen(s, v, mb.id);
-		if (unseen)
-			rm_buf_printf(out, "* OK [UNSEEN %u] First unseen\r\n", unseen);
+		/* IMAP4rev1 [UNSEEN n], found while the view was built. */
+		if (s->view->first_unseen)
+			rm_buf_printf(out, "* OK [UNSEEN %u] First unseen\r\n",
+				      s->view->first_unseen);
 	}
 	rm_buf_puts(out, "* OK [MAILBOXID (");
 	objectid_mailbox(out, s->partition, mb.id);

@@ -222,7 +222,9 @@ bool fetch_write(struct imap_session *s, struct store_view *v, const struct fetc
 		 bool uid_cmd, const struct fetch_msg *m, struct rm_buf *out)
 {
 	size_t mark = out->len;
-	rm_buf_printf(out, "* %u FETCH (", m->seq);
+	rm_buf_append(out, "* ", 2);
+	rm_buf_put_u64(out, m->seq);
+	rm_buf_append(out, " FETCH (", 8);
 	bool first = true;
 	bool has_uid = false, has_flags = false;
 	for (unsigned i = 0; i < req->n; i++) {
@@ -232,7 +234,8 @@ bool fetch_write(struct imap_session *s, struct store_view *v, const struct fetc
 	/* UID FETCH always reports UID (RFC 9051 §6.4.9); a FETCH that set
 	 * \Seen reports the new FLAGS (§6.4.5). */
 	if (uid_cmd && !has_uid) {
-		rm_buf_printf(out, "UID %u", m->uid);
+		rm_buf_append(out, "UID ", 4);
+		rm_buf_put_u64(out, m->uid);
 		first = false;
 	}
 	if (m->seen_set && !has_flags) {
@@ -255,7 +258,8 @@ bool fetch_write(struct imap_session *s, struct store_view *v, const struct fetc
 		first = false;
 		switch (it->kind) {
 		case FI_UID:
-			rm_buf_printf(out, "UID %u", m->uid);
+			rm_buf_append(out, "UID ", 4);
+			rm_buf_put_u64(out, m->uid);
 			break;
 		case FI_FLAGS:
 			rm_buf_puts(out, "FLAGS ");
@@ -270,10 +274,13 @@ bool fetch_write(struct imap_session *s, struct store_view *v, const struct fetc
 			imap_write_datetime(out, m->meta.save_date_s, 0);
 			break;
 		case FI_RFC822_SIZE:
-			rm_buf_printf(out, "RFC822.SIZE %llu", (unsigned long long)m->meta.size_bytes);
+			rm_buf_append(out, "RFC822.SIZE ", 12);
+			rm_buf_put_u64(out, m->meta.size_bytes);
 			break;
 		case FI_MODSEQ:
-			rm_buf_printf(out, "MODSEQ (%llu)", (unsigned long long)m->meta.modseq);
+			rm_buf_append(out, "MODSEQ (", 8);
+			rm_buf_put_u64(out, m->meta.modseq);
+			rm_buf_putc(out, ')');
 			break;
 		case FI_EMAILID:
 			rm_buf_puts(out, "EMAILID (");

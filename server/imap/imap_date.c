@@ -146,7 +146,38 @@ void imap_write_datetime(struct rm_buf *out, int64_t t, int zone_min)
 	unsigned m, d;
 	civil_from_days(days, &y, &m, &d);
 	int z = zone_min < 0 ? -zone_min : zone_min;
-	rm_buf_printf(out, "\"%02u-%s-%04lld %02lld:%02lld:%02lld %c%02d%02d\"", d, months[m - 1],
-		      (long long)y, (long long)(secs / 3600), (long long)(secs / 60 % 60),
-		      (long long)(secs % 60), zone_min < 0 ? '-' : '+', z / 60, z % 60);
+	if (y < 0 || y > 9999 || z >= 100 * 60) {
+		/* Outside the fixed layout: the general path. */
+		rm_buf_printf(out, "\"%02u-%s-%04lld %02lld:%02lld:%02lld %c%02d%02d\"", d,
+			      months[m - 1], (long long)y, (long long)(secs / 3600),
+			      (long long)(secs / 60 % 60), (long long)(secs % 60),
+			      zone_min < 0 ? '-' : '+', z / 60, z % 60);
+		return;
+	}
+	/* "dd-Mon-yyyy hh:mm:ss +zzzz" by hand: FETCH writes one per message. */
+	char b[28];
+	unsigned v[] = { d, (unsigned)y, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+			 (unsigned)(secs % 60), (unsigned)(z / 60), (unsigned)(z % 60) };
+	b[0] = '"';
+	b[1] = (char)('0' + v[0] / 10);
+	b[2] = (char)('0' + v[0] % 10);
+	b[3] = '-';
+	memcpy(b + 4, months[m - 1], 3);
+	b[7] = '-';
+	b[8] = (char)('0' + v[1] / 1000);
+	b[9] = (char)('0' + v[1] / 100 % 10);
+	b[10] = (char)('0' + v[1] / 10 % 10);
+	b[11] = (char)('0' + v[1] % 10);
+	static const unsigned at[] = { 13, 16, 19, 23, 25 };
+	b[12] = ' ';
+	b[15] = ':';
+	b[18] = ':';
+	b[21] = ' ';
+	b[22] = zone_min < 0 ? '-' : '+';
+	for (unsigned i = 0; i < 5; i++) {
+		b[at[i]] = (char)('0' + v[2 + i] / 10);
+		b[at[i] + 1] = (char)('0' + v[2 + i] % 10);
+	}
+	b[27] = '"';
+	rm_buf_append(out, b, sizeof(b));
 }

@@ -28,12 +28,9 @@ bool imap_mailbox_arg(struct imap_cmd *cmd, const struct imap_str *arg, struct r
 	return false;
 }
 
-bool select_set_uids(struct imap_cmd *cmd, struct seqset *set, bool uid, uint32_t **uids_r,
-		     unsigned *n_r)
+bool select_set_resolve(struct imap_cmd *cmd, struct seqset *set, bool *uid)
 {
 	struct imap_view *view = cmd->s->view;
-	*uids_r = NULL;
-	*n_r = 0;
 	if (set->dollar) {
 		/* SEARCHRES: the saved result (UIDs), RFC 5182 §2.1. */
 		const struct seqset *saved = &cmd->s->searchres;
@@ -41,9 +38,9 @@ bool select_set_uids(struct imap_cmd *cmd, struct seqset *set, bool uid, uint32_
 		memcpy(set->r, saved->r, saved->n * sizeof(*set->r));
 		set->n = saved->n;
 		set->dollar = false;
-		uid = true;
+		*uid = true;
 	}
-	if (uid) {
+	if (*uid) {
 		seqset_resolve(set, view->n ? view->uids[view->n - 1] : 0);
 	} else {
 		seqset_resolve(set, view->n);
@@ -52,24 +49,61 @@ bool select_set_uids(struct imap_cmd *cmd, struct seqset *set, bool uid, uint32_
 			return false;
 		}
 	}
+	return true;
+}
+
+/* Index of the first UID >= uid in the view, from index `from` on. */
+static uint32_t view_lower_bound(const struct imap_view *view, uint32_t from, uint32_t uid)
+{
+	uint32_t lo = from, hi = view->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (view->uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool select_set_next(const struct imap_view *view, const struct seqset *set, bool uid,
+		     struct select_walk *w)
+{
+	while (w->r < set->n && w->vi < view->n) {
+		const struct seq_range *r = &set->r[w->r];
+		if (uid) {
+			uint32_t u = view->uids[w->vi];
+			if (u < r->lo)
+				w->vi = view_lower_bound(view, w->vi, r->lo);
+			else if (u > r->hi)
+				w->r++;
+			else
+				return true;
+		} else if (w->vi < r->lo - 1) {
+			w->vi = r->lo - 1;
+		} else if (w->vi <= r->hi - 1) {
+			return true;
+		} else {
+			w->r++;
+		}
+	}
+	return false;
+}
+
+bool select_set_uids(struct imap_cmd *cmd, struct seqset *set, bool uid, uint32_t **uids_r,
+		     unsigned *n_r)
+{
+	struct imap_view *view = cmd->s->view;
+	*uids_r = NULL;
+	*n_r = 0;
+	if (!select_set_resolve(cmd, set, &uid))
+		return false;
 	uint64_t cap = uid ? RM_MIN(seqset_count(set), (uint64_t)view->n) : seqset_count(set);
 	uint32_t *uids = rm_arena_alloc(&cmd->s->arena, (size_t)(cap ? cap : 1) * sizeof(*uids));
 	unsigned n = 0;
-	if (uid) {
-		/* Walk the view once, testing each UID against the set. */
-		size_t r = 0;
-		for (uint32_t i = 0; i < view->n && r < set->n; i++) {
-			uint32_t u = view->uids[i];
-			while (r < set->n && set->r[r].hi < u)
-				r++;
-			if (r < set->n && u >= set->r[r].lo)
-				uids[n++] = u;
-		}
-	} else {
-		for (size_t r = 0; r < set->n; r++)
-			for (uint64_t q = set->r[r].lo; q <= set->r[r].hi; q++)
-				uids[n++] = view->uids[q - 1];
-	}
+	struct select_walk w = { 0 };
+	for (; select_set_next(view, set, uid, &w); w.vi++)
+		uids[n++] = view->uids[w.vi];
 	*uids_r = uids;
 	*n_r = n;
 	return true;

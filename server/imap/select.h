@@ -12,9 +12,30 @@
 #include "server/imap/session.h"
 #include "server/imap/seqset.h"
 
+struct imap_view;
+
 /** Converts a mailbox argument into the internal name (out is reset).  On
  * failure it has replied (NO [CANNOT]/[LIMIT], BAD) and returns false. */
 bool imap_mailbox_arg(struct imap_cmd *cmd, const struct imap_str *arg, struct rm_buf *out);
+
+/** Resolves set (sequence numbers, or UIDs when *uid) against the view:
+ * "$" becomes the saved SEARCHRES UIDs (*uid set to true), "*" the last
+ * message, ranges sorted and merged.  Sequence numbers past the mailbox's
+ * end are an error: it replies BAD and returns false. */
+bool select_set_resolve(struct imap_cmd *cmd, struct seqset *set, bool *uid);
+
+/** A position in a walk over the view's messages of a resolved set. */
+struct select_walk {
+	size_t r;      /* current range of the set */
+	uint32_t vi;   /* index into view->uids: sequence number - 1 */
+};
+
+/** Moves w to the first message at or after w->vi that the set names and
+ * returns true, or false past the last; the caller steps w->vi past the
+ * message it took.  Holds no per-message memory: a FETCH of a whole
+ * mailbox walks the view itself. */
+bool select_set_next(const struct imap_view *view, const struct seqset *set, bool uid,
+		     struct select_walk *w);
 
 /** Resolves set (sequence numbers, or UIDs when uid) against the view into
  * ascending UIDs of messages in the view.  Sequence numbers past the

@@ -74,7 +74,10 @@ enum rm_err view_open(struct imap_session *s, struct store_view *v,
 	int rc;
 	while ((rc = store_iter_msg(it, &m)) == 1) {
 		uids_push(view, m.uid);
-		view_kw_note(view, &m);
+		if (!view->first_unseen && !(m.flags & STORE_F_SEEN))
+			view->first_unseen = view->n;
+		if (m.nkeywords)
+			view_kw_note(view, &m);
 	}
 	store_iter_free(&it);
 	view->kw_dirty = false;

@@ -47,6 +47,8 @@ struct imap_view {
 	 * flag sync (0: none): their flags are the client's to fetch. */
 	uint64_t announced_from;
 	uint32_t recent_reported;  /* last RECENT count sent */
+	uint32_t first_unseen;     /* at view_open: seq of the first message
+				    * without \Seen, 0 when none ([UNSEEN n]) */
 	/* \Recent (IMAP4rev1): UID ranges this session claimed. */
 	struct uid_range *recent;
 	unsigned nrecent;

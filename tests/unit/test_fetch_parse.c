@@ -2,9 +2,11 @@
  * partials, header lists, modifiers, and malformed lists. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "tests/unit/unit.h"
 #include "server/imap/fetch_parse.h"
+#include "server/imap/imap_date.h"
 
 
 static bool parse(const char *text, struct fetch_req *req, struct rm_arena *a,
@@ -103,9 +105,47 @@ static void test_errors(void)
 	}
 }
 
+/* INTERNALDATE as FETCH writes it: the hand-written digits agree with
+ * printf over days of every month, times of day, zones and years. */
+static void test_datetime(void)
+{
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const int zones[] = { 0, 60, -420, 330, -(11 * 60 + 59), 14 * 60 };
+	struct rm_buf out = { 0 };
+	unsigned checked = 0;
+	/* 1970 .. 2100 in steps of 7 days + 3h 1m 7s */
+	for (int64_t t = 0; t < 4102444800LL; t += 7 * 86400 + 3 * 3600 + 67) {
+		for (size_t z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
+			int64_t local = t + (int64_t)zones[z] * 60;
+			time_t lt = (time_t)local;
+			struct tm tm;
+			gmtime_r(&lt, &tm);
+			int a = zones[z] < 0 ? -zones[z] : zones[z];
+			char want[64];
+			snprintf(want, sizeof(want), "\"%02d-%s-%04d %02d:%02d:%02d %c%02d%02d\"",
+				 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+				 tm.tm_min, tm.tm_sec, zones[z] < 0 ? '-' : '+', a / 60, a % 60);
+			rm_buf_reset(&out);
+			imap_write_datetime(&out, t, zones[z]);
+			rm_buf_cstr(&out);
+			if (strcmp(out.data, want) != 0) {
+				CHECK(false, "t=%lld zone=%d: %s, want %s", (long long)t, zones[z],
+				      out.data, want);
+				goto done;
+			}
+			checked++;
+		}
+	}
+	CHECK(checked > 30000, "checked %u", checked);
+done:
+	rm_buf_free(&out);
+}
+
 int main(void)
 {
 	test_items();
+	test_datetime();
 	test_details();
 	test_errors();
 	return unit_done();
