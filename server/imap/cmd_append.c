@@ -68,7 +68,7 @@ static void append_reply(struct append_ctx *a)
 	} else if (err == RM_ERR_QUOTA) {
 		imap_cmd_reply(cmd, "NO", "[OVERQUOTA] Quota exceeded");
 	} else if (err != RM_OK) {
-		imap_cmd_reply(cmd, "NO", "[SERVERBUG] Message not stored: %s", rm_err_str(err));
+		imap_reply_store_failure(cmd, "APPEND", err);
 	} else {
 		/* APPENDUID with the UIDs in order (RFC 4315 §3; a uid-set for
 		 * MULTIAPPEND, RFC 3502 §6.3.11). */

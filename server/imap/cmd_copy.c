@@ -57,7 +57,7 @@ static void copy_done(struct store_req *req)
 	} else if (req->err == RM_ERR_QUOTA) {
 		imap_cmd_reply(cmd, "NO", "[OVERQUOTA] Quota exceeded");
 	} else if (req->err != RM_OK) {
-		imap_cmd_reply(cmd, "NO", "[SERVERBUG] %s failed: %s", verb, rm_err_str(req->err));
+		imap_reply_store_failure(cmd, verb, req->err);
 	} else if (cc->rq.copied == 0) {
 		imap_cmd_reply(cmd, "OK", "%s completed (nothing to copy)", verb);
 	} else {

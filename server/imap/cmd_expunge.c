@@ -31,7 +31,7 @@ static void expunge_done(struct store_req *req)
 		}
 	}
 	if (req->err != RM_OK)
-		imap_cmd_reply(cmd, "NO", "[SERVERBUG] EXPUNGE failed: %s", rm_err_str(req->err));
+		imap_reply_store_failure(cmd, "EXPUNGE", req->err);
 	else if (highest)
 		imap_cmd_reply(cmd, "OK", "[HIGHESTMODSEQ %llu] EXPUNGE completed",
 			       (unsigned long long)highest);

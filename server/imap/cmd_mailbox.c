@@ -95,11 +95,8 @@ static void mbox_reply(struct mbox_ctx *mc)
 	case RM_ERR_INVAL:
 		imap_cmd_reply(cmd, "NO", "[CANNOT] %s not allowed for this name", verb);
 		break;
-	case RM_ERR_BUSY:
-		imap_cmd_reply(cmd, "NO", "[UNAVAILABLE] Server busy, try again");
-		break;
 	default:
-		imap_cmd_reply(cmd, "NO", "[SERVERBUG] %s failed: %s", verb, rm_err_str(mc->err));
+		imap_reply_store_failure(cmd, verb, mc->err);
 		break;
 	}
 	imap_cmd_async_end(cmd);

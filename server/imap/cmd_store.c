@@ -29,7 +29,7 @@ static void store_done(struct store_req *req)
 		if (req->err == RM_ERR_LIMIT)
 			imap_cmd_reply(cmd, "NO", "[LIMIT] Too many keywords");
 		else if (req->err != RM_OK)
-			imap_cmd_reply(cmd, "NO", "[SERVERBUG] STORE failed: %s", rm_err_str(req->err));
+			imap_reply_store_failure(cmd, "STORE", req->err);
 		else
 			imap_cmd_reply(cmd, "OK", "STORE completed");
 		imap_cmd_async_end(cmd);

@@ -40,6 +40,22 @@ void imap_bye(struct imap_session *s, const char *text)
 	conn_close_after_flush(s->c);
 }
 
+void imap_reply_store_failure(struct imap_cmd *cmd, const char *what, enum rm_err err)
+{
+	switch (err) {
+	case RM_ERR_IO:
+	case RM_ERR_CLOSED:
+	case RM_ERR_BUSY:
+	case RM_ERR_NOMEM:
+		imap_cmd_reply(cmd, "NO", "[UNAVAILABLE] %s failed: the mail store cannot take "
+			       "changes now (%s), try again later", what, rm_err_str(err));
+		break;
+	default:
+		imap_cmd_reply(cmd, "NO", "[SERVERBUG] %s failed: %s", what, rm_err_str(err));
+		break;
+	}
+}
+
 void imap_cmd_reply(struct imap_cmd *cmd, const char *status, const char *fmt, ...)
 {
 	struct imap_session *s = cmd->s;

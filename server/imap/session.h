@@ -105,6 +105,12 @@ static inline struct imap_session *imap_session_of(struct conn *c)
  * "BAD"; text may start with a [CODE]), then takes the next command. */
 void imap_cmd_reply(struct imap_cmd *cmd, const char *status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/** NO for a store request that failed for a reason of the server's, not
+ * the client's: [UNAVAILABLE] when the store cannot write now (the
+ * partition went read-only after a disk error such as a full disk, the
+ * server is stopping, memory ran out: RFC 5530 §3, try again later),
+ * [SERVERBUG] otherwise.  what names the command ("APPEND"). */
+void imap_reply_store_failure(struct imap_cmd *cmd, const char *what, enum rm_err err);
 /** Finishes the command when the handler wrote its tagged line itself. */
 void imap_cmd_finish_silent(struct imap_cmd *cmd);
 /** Writes an untagged line "* <fmt>\r\n". */
