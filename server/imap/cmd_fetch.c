@@ -33,6 +33,10 @@
 /* Room past the soft limit for the response that crosses it (a typical
  * one is under 1 KiB; a larger one grows the buffer). */
 #define FETCH_DIRECT_SLACK_BYTES (16u * 1024)
+/* Messages looked up before their responses are written (direct path),
+ * and how much of each cache blob is prefetched meanwhile. */
+#define FETCH_DIRECT_GROUP 16u
+#define FETCH_PREFETCH_BYTES 2048u
 
 struct fetch_ctx {
 	struct imap_cmd *cmd;
@@ -242,23 +246,39 @@ static bool fetch_direct(struct fetch_ctx *f)
 	if (queued < RM_OUTQ_SOFT_BYTES)
 		rm_buf_reserve(out, RM_OUTQ_SOFT_BYTES - queued + FETCH_DIRECT_SLACK_BYTES);
 	bool ok = true;
-	while (conn_queued_bytes(s->c) < RM_OUTQ_SOFT_BYTES && fetch_peek(f)) {
-		uint32_t vi = f->w.vi;
-		struct fetch_msg m;
-		if (!msg_lookup(f, v, &m, view->uids[vi], vi + 1)) {
+	while (ok && conn_queued_bytes(s->c) < RM_OUTQ_SOFT_BYTES && fetch_peek(f)) {
+		/* A group's index entries first, with the start of each cache
+		 * blob (ENVELOPE, BODY, BODYSTRUCTURE lead it) prefetched, then
+		 * its responses: the blobs lie on separate cold pages, and
+		 * copying them one after the other would wait for each miss in
+		 * turn. */
+		struct fetch_msg m[FETCH_DIRECT_GROUP];
+		unsigned k = 0;
+		while (k < FETCH_DIRECT_GROUP && fetch_peek(f)) {
+			uint32_t vi = f->w.vi;
+			if (!msg_lookup(f, v, &m[k], view->uids[vi], vi + 1)) {
+				f->w.vi++;
+				continue;
+			}
+			if (f->need_cache && !m[k].cache) {
+				ok = false;   /* the batch path reads and parses it */
+				break;
+			}
 			f->w.vi++;
-			continue;
+			const char *c = m[k].cache;
+			for (size_t o = 0; c && o < RM_MIN(m[k].cache_len, FETCH_PREFETCH_BYTES); o += 64)
+				__builtin_prefetch(c + o);
+			k++;
 		}
-		if (f->need_cache && !m.cache) {
-			ok = false;
-			break;
-		}
-		f->w.vi++;
-		if (!fetch_write(s, v, &f->req, cmd->uid, &m, out)) {
-			f->failed_cte = true;
-			break;
+		for (unsigned i = 0; i < k; i++) {
+			if (!fetch_write(s, v, &f->req, cmd->uid, &m[i], out)) {
+				f->failed_cte = true;
+				ok = true;
+				goto done;
+			}
 		}
 	}
+done:
 	store_view_end(&v);
 	conn_mark_dirty(s->c);
 	return ok;
