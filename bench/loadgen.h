@@ -61,6 +61,7 @@ struct lg_config {
 	unsigned server_pid_count;
 	unsigned idle_settle_ms;
 	unsigned notify_rounds;
+	unsigned notify_wait_ms;   /* idle: a notification later than this is lost */
 	bool quiet;
 };
 

@@ -15,8 +15,6 @@
 
 #include "common/util.h"
 
-/* A notification not seen after this long is counted as lost. */
-#define LG_IDLE_NOTIFY_WAIT_MS 5000u
 #define LG_IDLE_NOTIFIER_ID    0xffffffffu
 
 enum { ID_LOGIN = 1, ID_SELECT, ID_WAIT_CONT, ID_IDLING, ID_FAILED, ID_APPEND, ID_LOGOUT, ID_DONE };
@@ -31,6 +29,9 @@ struct lg_idle {
 	unsigned notify_got;
 	struct rm_buf msg;     /* the notifier's message */
 	struct lg_hist notify; /* this step's notification latencies */
+	uint64_t round_max_us; /* latest arrival of the current round */
+	struct lg_hist last;   /* per complete round: time until the last idler had it */
+	unsigned rounds_incomplete; /* rounds where some idler never saw it */
 };
 
 static struct lg_idle *lg_idle_of(struct lg_sess *s)
@@ -119,6 +120,7 @@ static void lg_idle_untagged(struct lg_sess *s, const struct lg_imap_reader *r)
 	if (s->phase == ID_IDLING && n > s->exists && s->user == st->notify_user && t0 != 0) {
 		uint64_t us = lg_now_us() - t0;
 		lg_hist_record(&st->notify, us);
+		st->round_max_us = RM_MAX(st->round_max_us, us);
 		lg_hist_record(&s->run->stats.hist[LG_K_NOTIFY], us);
 		st->notify_got++;
 	}
@@ -185,20 +187,26 @@ static unsigned lg_idle_notify_round(struct lg_run *run, unsigned u)
 	n->user = u;
 	st->notify_user = u;
 	st->notify_got = 0;
+	st->round_max_us = 0;
 	n->lit_sent_us = 0;
 	if (lg_sess_connect(n) != RM_OK)
 		return expect;
 	/* Bounded twice: the APPEND by the command timeout, the notifications
-	 * by LG_IDLE_NOTIFY_WAIT_MS after its literal went out. */
-	uint64_t end = lg_now_us() + (uint64_t)run->cfg.timeout_ms * 1000u;
+	 * by cfg.notify_wait_ms after its literal went out (later: lost). */
+	uint64_t wait_us = (uint64_t)run->cfg.notify_wait_ms * 1000u;
+	uint64_t end = lg_now_us() + (uint64_t)run->cfg.timeout_ms * 1000u + wait_us;
 	while (lg_now_us() < end && (st->notify_got < expect || n->phase != ID_DONE)) {
 		if (n->lit_sent_us != 0)
-			end = RM_MIN(end, n->lit_sent_us + LG_IDLE_NOTIFY_WAIT_MS * 1000ull);
+			end = RM_MIN(end, n->lit_sent_us + wait_us);
 		lg_engine_poll(&run->eng, 10);
 	}
 	if (n->conn.state != LG_CONN_CLOSED)
 		lg_sess_close(n);
 	run->stats.errors[LG_K_NOTIFY] += expect - RM_MIN(st->notify_got, expect);
+	if (st->notify_got >= expect)
+		lg_hist_record(&st->last, st->round_max_us);
+	else
+		st->rounds_incomplete++;
 	st->notify_user = 0;
 	return expect;
 }
@@ -223,17 +231,27 @@ static void lg_idle_step_report(struct lg_run *run, unsigned k, const struct lg_
 	       (double)lg_hist_quantile_us(&st->notify, 0.5) / 1000.0,
 	       (double)lg_hist_quantile_us(&st->notify, 0.99) / 1000.0,
 	       (unsigned long long)st->notify.total);
+	printf("idle k=%u: notify max %.3f ms; time to the last idler p50 %.3f ms max %.3f ms "
+	       "(%llu complete rounds, %u incomplete)\n", k, (double)st->notify.max_us / 1000.0,
+	       (double)lg_hist_quantile_us(&st->last, 0.5) / 1000.0,
+	       (double)st->last.max_us / 1000.0, (unsigned long long)st->last.total,
+	       st->rounds_incomplete);
 	printf("RESULT workload=idle k=%u idling=%u failed=%u dropped=%u procs=%u rss_bytes=%llu "
 	       "pss_bytes=%llu rss_per_conn_bytes=%llu rss_delta_per_conn_bytes=%llu "
 	       "pss_delta_per_conn_bytes=%llu notify_p50_ms=%.3f notify_p99_ms=%.3f notify_n=%llu "
-	       "notify_lost=%llu\n", k, st->idling, st->failed, st->dropped, procs,
+	       "notify_lost=%llu notify_max_ms=%.3f last_p50_ms=%.3f last_max_ms=%.3f "
+	       "rounds_complete=%llu rounds_incomplete=%u\n", k, st->idling, st->failed, st->dropped, procs,
 	       (unsigned long long)rss, (unsigned long long)pss, (unsigned long long)(rss / live),
 	       (unsigned long long)((rss > base_rss ? rss - base_rss : 0) / live),
 	       (unsigned long long)((pss > base_pss ? pss - base_pss : 0) / live),
 	       (double)lg_hist_quantile_us(&st->notify, 0.5) / 1000.0,
 	       (double)lg_hist_quantile_us(&st->notify, 0.99) / 1000.0,
 	       (unsigned long long)st->notify.total,
-	       (unsigned long long)run->stats.errors[LG_K_NOTIFY]);
+	       (unsigned long long)run->stats.errors[LG_K_NOTIFY],
+	       (double)st->notify.max_us / 1000.0,
+	       (double)lg_hist_quantile_us(&st->last, 0.5) / 1000.0,
+	       (double)st->last.max_us / 1000.0, (unsigned long long)st->last.total,
+	       st->rounds_incomplete);
 	fflush(stdout);
 }
 
@@ -267,6 +285,8 @@ static int lg_idle_drive(struct lg_run *run)
 		if (run->cfg.server_pid_count)
 			lg_run_server_memory(run, &m.rss, &m.pss, &m.procs);
 		memset(&st->notify, 0, sizeof(st->notify));
+		memset(&st->last, 0, sizeof(st->last));
+		st->rounds_incomplete = 0;
 		/* a different user each round, spread over the users idling */
 		unsigned users = RM_MAX((k + per_user - 1) / per_user, 1u);
 		for (unsigned r = 0; r < run->cfg.notify_rounds; r++)

@@ -45,6 +45,7 @@ static void lg_usage(FILE *out)
 		"      --server-pid PID     idle: server pid (repeat; descendants included)\n"
 		"      --settle-ms N        idle: wait before measuring memory (3000)\n"
 		"      --notify-rounds N    idle: APPEND rounds per step (10)\n"
+		"      --notify-wait-ms N   idle: wait for every idler's EXISTS (5000)\n"
 		"  -q, --quiet              only RESULT lines\n");
 }
 
@@ -102,11 +103,13 @@ static void lg_defaults(struct lg_config *cfg)
 	cfg->sync_bodies = 50;
 	cfg->idle_settle_ms = 3000;
 	cfg->notify_rounds = 10;
+	cfg->notify_wait_ms = 5000;
 	lg_parse_steps(cfg, "1000,10000");
 }
 
 enum { O_TLS = 256, O_PW, O_UFIRST, O_SIZES, O_SIZE, O_SIZEMAX, O_CMDS, O_SEED, O_SRC,
-       O_TMO, O_PAR, O_MSGS, O_FWIN, O_SBOD, O_STEPS, O_SPID, O_SETTLE, O_NROUNDS };
+       O_TMO, O_PAR, O_MSGS, O_FWIN, O_SBOD, O_STEPS, O_SPID, O_SETTLE, O_NROUNDS,
+       O_NWAIT };
 
 static const struct option lg_options[] = {
 	{"workload", 1, 0, 'w'}, {"host", 1, 0, 'H'}, {"port", 1, 0, 'p'}, {"tls", 0, 0, O_TLS},
@@ -117,7 +120,7 @@ static const struct option lg_options[] = {
 	{"src-addrs", 1, 0, O_SRC}, {"timeout-ms", 1, 0, O_TMO}, {"parallel", 1, 0, O_PAR},
 	{"messages", 1, 0, O_MSGS}, {"fetch-window", 1, 0, O_FWIN}, {"sync-bodies", 1, 0, O_SBOD},
 	{"idle-steps", 1, 0, O_STEPS}, {"server-pid", 1, 0, O_SPID}, {"settle-ms", 1, 0, O_SETTLE},
-	{"notify-rounds", 1, 0, O_NROUNDS}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'},
+	{"notify-rounds", 1, 0, O_NROUNDS}, {"notify-wait-ms", 1, 0, O_NWAIT}, {"quiet", 0, 0, 'q'}, {"help", 0, 0, 'h'},
 	{0, 0, 0, 0},
 };
 
@@ -155,6 +158,7 @@ static int lg_parse_opt(struct lg_config *cfg, int c, const char *arg)
 		break;
 	case O_SETTLE: cfg->idle_settle_ms = (unsigned)v; break;
 	case O_NROUNDS: cfg->notify_rounds = (unsigned)v; break;
+	case O_NWAIT: cfg->notify_wait_ms = (unsigned)RM_MIN(v, 600000ull); break;
 	case 'q': cfg->quiet = true; break;
 	case 'h': lg_usage(stdout); exit(0);
 	default: return -1;
