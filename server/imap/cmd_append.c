@@ -1,7 +1,14 @@
 /*
  * APPEND (RFC 9051 §6.3.12) with MULTIAPPEND (RFC 3502), the UTF8 literal
  * form (RFC 6855 §4), literal8 (RFC 3516 §4.4) and UIDPLUS's APPENDUID
- * (RFC 4315 §3).
+ * (RFC 4315 §3); REPLACE and UID REPLACE (RFC 8508), which append one
+ * message and then expunge one of the selected mailbox.
+ *
+ * REPLACE runs as two store requests, the expunge queued only once the
+ * append is durable: a failed append changes nothing, and a crash between
+ * the two leaves both messages (never neither).  The EXPUNGE and EXISTS
+ * responses come from the view sync before the tagged OK, so the client
+ * sees one step (RFC 8508 §3.4).
  *
  * Message literals are read by the framer straight into store message
  * buffers (append_literal_alloc), which store_append takes over: the bytes
@@ -17,6 +24,7 @@
 #include "server/imap/flags.h"
 #include "server/imap/imap_date.h"
 #include "server/imap/recent.h"
+#include "server/imap/view.h"
 #include "server/worker.h"
 #include "server/imap/select.h"
 #include "storage/store.h"
@@ -50,7 +58,44 @@ struct append_ctx {
 	unsigned n;
 	unsigned pending;
 	uint32_t uidvalidity;
+	uint32_t replace_uid;       /* REPLACE: the message to remove, else 0 */
+	uint64_t replace_bytes;     /* its size: quota counts the net change */
+	struct store_expunge ex;    /* REPLACE: the removal */
 };
+
+static void replace_expunged(struct store_req *req)
+{
+	struct append_ctx *a = RM_CONTAINER_OF(req, struct append_ctx, ex.req);
+	struct imap_cmd *cmd = a->cmd;
+	if (req->err != RM_OK)
+		imap_cmd_reply(cmd, "NO", "[UNAVAILABLE] REPLACE: the new message is stored "
+			       "(APPENDUID %u %u) but the old one could not be removed: %s",
+			       a->uidvalidity, a->msgs[0].rcpt.uid, rm_err_str(req->err));
+	else
+		imap_cmd_reply(cmd, "OK", "Replace completed");
+	imap_cmd_async_end(cmd);
+}
+
+/* The new message is durable: say so (RFC 8508 §3.2 example), then remove
+ * the old one. */
+static void replace_stored(struct append_ctx *a)
+{
+	struct imap_session *s = a->cmd->s;
+	struct rm_buf *out = imap_out(s);
+	rm_buf_printf(out, "* OK [APPENDUID %u %u] Replacement Message ready\r\n", a->uidvalidity,
+		      a->msgs[0].rcpt.uid);
+	if (!s->view) {   /* the mailbox was closed under the command */
+		imap_cmd_reply(a->cmd, "OK", "Replace completed");
+		imap_cmd_async_end(a->cmd);
+		return;
+	}
+	a->ex.req.done = replace_expunged;
+	a->ex.user_id = s->user_id;
+	a->ex.mailbox_id = s->view->mailbox_id;
+	a->ex.uids = &a->replace_uid;
+	a->ex.nuids = 1;
+	store_expunge(session_part(s), &a->ex);
+}
 
 static void append_reply(struct append_ctx *a)
 {
@@ -60,6 +105,10 @@ static void append_reply(struct append_ctx *a)
 		err = a->msgs[i].rq.req.err;
 		if (err == RM_OK)
 			err = a->msgs[i].rcpt.err;
+	}
+	if (err == RM_OK && a->replace_uid) {
+		replace_stored(a);
+		return;
 	}
 	if (err == RM_ERR_NOTFOUND) {
 		imap_cmd_reply(cmd, "NO", "[TRYCREATE] Mailbox vanished");
@@ -134,7 +183,7 @@ static bool parse_message(struct imap_cmd *cmd, struct append_msg *m)
 	struct imap_str lit;
 	if (!imap_parse_string(p, &lit))
 		return false;
-	if (lit.kind != IMAP_STR_LITERAL)
+	if (lit.kind != IMAP_STR_LITERAL || !lit.lit->owner)
 		return imap_parse_fail(p, "The message must be a literal");
 	if (utf8_form && (!lit.lit->binary || !imap_parse_rparen(p)))
 		return imap_parse_fail(p, "UTF8 needs a literal8 in parentheses");
@@ -156,6 +205,16 @@ static void append_release(struct append_ctx *a)
 			store_msgbuf_free(&a->msgs[i].rq.msg);
 }
 
+static void append_start(struct append_ctx *a, const struct imap_str *mbox);
+
+static struct append_ctx *append_ctx_new(struct imap_cmd *cmd)
+{
+	struct append_ctx *a = rm_arena_alloc(&cmd->s->arena, sizeof(*a));
+	memset(a, 0, sizeof(*a));
+	a->cmd = cmd;
+	return a;
+}
+
 void cmd_append(struct imap_cmd *cmd)
 {
 	struct imap_session *s = cmd->s;
@@ -163,9 +222,7 @@ void cmd_append(struct imap_cmd *cmd)
 	struct imap_str mbox;
 	if (!imap_parse_sp(p) || !imap_parse_astring(p, &mbox))
 		return;
-	struct append_ctx *a = rm_arena_alloc(&s->arena, sizeof(*a));
-	memset(a, 0, sizeof(*a));
-	a->cmd = cmd;
+	struct append_ctx *a = append_ctx_new(cmd);
 	unsigned cap = 4;
 	a->msgs = rm_arena_alloc(&s->arena, cap * sizeof(*a->msgs));
 	do {
@@ -188,8 +245,60 @@ void cmd_append(struct imap_cmd *cmd)
 		}
 		a->n++;
 	} while (!imap_parse_at_end(p));
+	append_start(a, &mbox);
+}
+
+/* REPLACE seq-number / UID REPLACE uid, then APPEND's arguments for one
+ * message (RFC 8508 §3.2, §3.3). */
+void cmd_replace(struct imap_cmd *cmd)
+{
+	struct imap_session *s = cmd->s;
+	struct imap_parser *p = &cmd->p;
+	struct seqset set;
+	struct imap_str mbox;
+	if (!imap_parse_sp(p) || !seqset_parse(p, false, &set))
+		return;
+	if (set.n != 1 || set.r[0].lo != set.r[0].hi) {
+		imap_parse_fail(p, "REPLACE takes one message");
+		return;
+	}
+	if (!imap_parse_sp(p) || !imap_parse_astring(p, &mbox))
+		return;
+	struct append_ctx *a = append_ctx_new(cmd);
+	a->msgs = rm_arena_alloc(&s->arena, sizeof(*a->msgs));
+	memset(a->msgs, 0, sizeof(*a->msgs));
+	if (!parse_message(cmd, &a->msgs[0]))
+		return;
+	a->n = 1;
+	uint32_t *uids;
+	unsigned n;
+	if (!imap_parse_eol(p) || !select_set_uids(cmd, &set, cmd->uid, &uids, &n)) {
+		append_release(a);
+		return;
+	}
+	if (n == 0 || s->view->readonly) {
+		append_release(a);
+		imap_cmd_reply(cmd, "NO", n == 0 ? "[NONEXISTENT] No such message"
+			       : "[CANNOT] Mailbox is read-only: nothing can be removed from it");
+		return;
+	}
+	a->replace_uid = uids[0];
+	struct store_view *v;
+	struct store_msg old;
+	if (store_view_begin(session_part(s), &v) == RM_OK) {
+		if (store_view_msg(v, s->view->mailbox_id, a->replace_uid, &old) == RM_OK)
+			a->replace_bytes = old.size_bytes;
+		store_view_end(&v);
+	}
+	append_start(a, &mbox);
+}
+
+static void append_start(struct append_ctx *a, const struct imap_str *mbox)
+{
+	struct imap_cmd *cmd = a->cmd;
+	struct imap_session *s = cmd->s;
 	struct rm_buf name = { 0 };
-	if (!imap_mailbox_arg(cmd, &mbox, &name)) {
+	if (!imap_mailbox_arg(cmd, mbox, &name)) {
 		append_release(a);
 		rm_buf_free(&name);
 		return;
@@ -206,11 +315,13 @@ void cmd_append(struct imap_cmd *cmd)
 		return;
 	}
 	a->uidvalidity = mb.uidvalidity;
-	/* RFC 9208 §4.2: a quota that would be passed refuses the APPEND. */
+	/* RFC 9208 §4.2: a quota that would be passed refuses the APPEND;
+	 * for REPLACE only the net change counts (RFC 8508 §3.4). */
 	uint64_t bytes = 0;
 	for (unsigned i = 0; i < a->n; i++)
 		bytes += store_msgbuf_size(a->msgs[i].rq.msg);
-	if (imap_quota_check(s, bytes, a->n) == RM_ERR_QUOTA) {
+	bytes = bytes > a->replace_bytes ? bytes - a->replace_bytes : 0;
+	if (imap_quota_check(s, bytes, a->replace_uid ? 0 : a->n) == RM_ERR_QUOTA) {
 		append_release(a);
 		imap_cmd_reply(cmd, "NO", "[OVERQUOTA] Quota exceeded");
 		return;

@@ -41,6 +41,9 @@ static const struct imap_command_def commands[] = {
 	{ "NAMESPACE", AUTHED, 0, cmd_namespace },
 	{ "NOOP", ANY, 0, cmd_noop },
 	{ "RENAME", AUTHED, 0, cmd_rename },
+	/* RFC 8508 §3.5: selected state only; the message named by sequence
+	 * number is removed, so EXPUNGE responses go out as with MOVE. */
+	{ "REPLACE", IMAP_ST_SELECTED, CMD_F_UID | CMD_F_APPEND_LITERAL, cmd_replace },
 	{ "SEARCH", IMAP_ST_SELECTED, CMD_F_UID | CMD_F_USES_SEQS, cmd_search },
 	{ "SELECT", AUTHED, 0, cmd_select },
 	{ "SORT", IMAP_ST_SELECTED, CMD_F_UID | CMD_F_USES_SEQS, cmd_sort },

@@ -46,7 +46,7 @@ uint64_t imap_literal_limit(const struct imap_session *s, const struct imap_comm
 imap_handler_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable, cmd_unauthenticate;
 imap_handler_fn cmd_starttls, cmd_login, cmd_authenticate, cmd_compress;
 imap_handler_fn cmd_getquota, cmd_getquotaroot;
-imap_handler_fn cmd_append, cmd_fetch, cmd_store, cmd_copy, cmd_move, cmd_expunge;
+imap_handler_fn cmd_append, cmd_replace, cmd_fetch, cmd_store, cmd_copy, cmd_move, cmd_expunge;
 imap_handler_fn cmd_select, cmd_examine, cmd_close, cmd_unselect, cmd_check, cmd_idle;
 imap_handler_fn cmd_create, cmd_delete, cmd_rename, cmd_subscribe, cmd_unsubscribe;
 imap_handler_fn cmd_list, cmd_lsub, cmd_namespace, cmd_status;

@@ -148,8 +148,16 @@ static void literal_decide(struct imap_session *s)
 		return;
 	}
 	const struct imap_command_def *def = name_len ? imap_command_find(name, name_len) : NULL;
-	if (name_len == 3 && rm_word_eq(name, name_len, "UID"))
-		def = imap_command_find("NOOP", 4); /* UID commands take small literals */
+	if (name_len == 3 && rm_word_eq(name, name_len, "UID")) {
+		/* The command after UID decides: UID REPLACE takes a message,
+		 * the others small literals. */
+		const char *w = name + name_len + 1, *end = fr->text.data + fr->text.len;
+		size_t wl = 0;
+		while (w + wl < end && w[wl] != ' ' && w[wl] != '\r')
+			wl++;
+		const struct imap_command_def *sub = w <= end && wl ? imap_command_find(w, wl) : NULL;
+		def = sub && (sub->flags & CMD_F_UID) ? sub : imap_command_find("NOOP", 4);
+	}
 	uint64_t limit = imap_literal_limit(s, def, fr->pending_nonsync);
 	const char *why = NULL;
 	if (!def)
