@@ -73,7 +73,7 @@ bool search_cmd_start(struct imap_cmd *cmd, struct search_program *prog, bool wa
 		.part = session_part(s), .mailbox_id = view->mailbox_id, .uids = uids, .n = view->n,
 		.prog = &sc->prog, .saved = &s->searchres,
 		.is_recent = view_recent, .recent_arg = view,
-		.path = search_path_default(), .now_s = rm_wall_s(),
+		.path = search_path_default(), .now_s = rm_wall_s(), .partition = s->partition,
 		.want_sent_dates = want_sent_dates, .done = run_done, .arg = sc,
 	};
 	imap_cmd_async_begin(cmd);

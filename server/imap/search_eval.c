@@ -10,6 +10,7 @@
 #include "common/util.h"
 #include "index/fts_doc.h"
 #include "index/mime.h"
+#include "server/imap/objectid.h"
 
 /* ---- setup ------------------------------------------------------------------ */
 
@@ -23,10 +24,43 @@ static bool needs_sent_date(const struct search_key *k)
 	return k->kind == SK_SENTBEFORE || k->kind == SK_SENTON || k->kind == SK_SENTSINCE;
 }
 
-/* Walks the tree: numbers text keys, resolves sets, notes SENT* keys. */
+/* EMAILID (RFC 8474 §6): k->num becomes the stored bytes' LSN, k->date 1
+ * when the id is one of this partition's ("M" + 4 + 16 hex digits, as
+ * objectid_email writes it), 0 when it can match nothing.  THREADID:
+ * k->num is the hash the messages' thread ids are compared by. */
+static void prepare_objectid(struct search_state *st, struct search_key *k)
+{
+	if (k->kind == SK_THREADID) {
+		k->num = rm_hash64(k->str, k->str_len);
+		st->want_threads = true;
+		return;
+	}
+	k->date = 0;
+	if (k->str_len != 21 || k->str[0] != 'M')
+		return;
+	uint64_t part = 0, lsn = 0;
+	for (size_t i = 1; i < 21; i++) {
+		int d = rm_hex_digit(k->str[i]);
+		if (d < 0 || (k->str[i] >= 'A' && k->str[i] <= 'F'))
+			return;      /* ids are written in lower case */
+		if (i < 5)
+			part = part << 4 | (unsigned)d;
+		else
+			lsn = lsn << 4 | (unsigned)d;
+	}
+	if (part != (st->r->partition & 0xffffu))
+		return;
+	k->num = lsn;
+	k->date = 1;
+}
+
+/* Walks the tree: numbers text keys, resolves sets, notes SENT* keys,
+ * decodes object ids. */
 static void prepare_keys(struct search_state *st, struct search_key *k, bool *sent)
 {
 	for (; k; k = k->next) {
+		if (k->kind == SK_EMAILID || k->kind == SK_THREADID)
+			prepare_objectid(st, k);
 		if (k->kind == SK_AND || k->kind == SK_OR || k->kind == SK_NOT)
 			prepare_keys(st, k->child, sent);
 		if (k->kind == SK_SEQSET && !k->set.dollar)
@@ -91,10 +125,20 @@ static enum rm_err load_msgs(struct search_state *st, struct store_view *v, bool
 		}
 		for (unsigned j = 0; j < m.nkeywords; j++)
 			r->kw[kw_n++] = store_msg_keyword(&m, j);
-		const void *cache;
-		size_t clen;
-		if (sent && store_view_cache(v, m.blob_lsn, &cache, &clen) == RM_OK && cache)
+		const void *cache = NULL;
+		size_t clen = 0;
+		if ((sent || st->want_threads) &&
+		    store_view_cache(v, m.blob_lsn, &cache, &clen) != RM_OK)
+			cache = NULL;
+		if (sent && cache)
 			(void)mime_cache_date(cache, clen, &sm->sent_date_s);
+		if (st->want_threads) {
+			/* The same text FETCH THREADID writes, hashed. */
+			struct rm_buf id = { 0 };
+			objectid_thread(&id, r->partition, m.blob_lsn, cache, clen);
+			sm->thread_key = rm_hash64(id.data, id.len);
+			rm_buf_free(&id);
+		}
 	}
 	store_iter_free(&it);
 	return RM_OK;
@@ -186,7 +230,9 @@ static bool plain_key(const struct search_state *st, const struct search_key *k,
 	case SK_OLDER: return m->internal_date_s <= r->now_s - (int64_t)k->num;
 	case SK_YOUNGER: return m->internal_date_s >= r->now_s - (int64_t)k->num;
 	case SK_MODSEQ: return m->modseq >= k->num;
-	default: return false;     /* EMAILID, THREADID: no object ids here */
+	case SK_EMAILID: return k->date && m->blob_lsn == k->num;
+	case SK_THREADID: return m->thread_key == k->num;
+	default: return false;
 	}
 }
 

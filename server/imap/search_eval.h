@@ -49,6 +49,7 @@ struct search_msg {
 	int64_t internal_date_s;
 	int64_t save_date_s;
 	int64_t sent_date_s;       /* Date header; -1 absent or not loaded */
+	uint64_t thread_key;       /* hash of the THREADID (loaded for THREADID keys) */
 	uint32_t flags;
 	uint32_t kw_off;           /* keyword ids at kw[kw_off..+nkw) */
 	uint16_t nkw;
@@ -68,6 +69,7 @@ struct search_run {
 	const void *recent_arg;
 	enum search_path path;
 	int64_t now_s;             /* OLDER / YOUNGER */
+	unsigned partition;        /* EMAILID / THREADID (objectid.h) */
 	bool want_sent_dates;      /* load msgs[].sent_date_s for every message */
 	search_done_fn *done;
 	void *arg;                 /* the caller's */

@@ -40,6 +40,7 @@ struct search_state {
 	struct search_text *texts;
 	unsigned ntexts;
 	uint32_t uid_star;          /* the largest UID of the universe */
+	bool want_threads;          /* a THREADID key: load msgs[].thread_key */
 	/* Scan path: messages that need their bytes. */
 	uint32_t *todo;
 	uint32_t ntodo, next;
