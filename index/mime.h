@@ -145,6 +145,9 @@ enum rm_err mime_cache_header_end(const void *blob, size_t len, size_t *end_r);
 /** The Date header as seconds since the epoch (UTC), or -1 when the field
  * is absent or does not parse.  See mime_date.h for the forms accepted. */
 enum rm_err mime_cache_date(const void *blob, size_t len, int64_t *date_r);
+/** The Date field's zone in minutes east of UTC; RM_ERR_NOTFOUND when the
+ * Date did not parse or the blob predates the ZONE section. */
+enum rm_err mime_cache_date_zone(const void *blob, size_t len, int *zone_min_r);
 
 /** Length of the message the blob describes. */
 enum rm_err mime_cache_message_size(const void *blob, size_t len, size_t *size_r);

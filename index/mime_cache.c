@@ -23,6 +23,9 @@
  *   3  BODYSTRUCTURE  rendered BODYSTRUCTURE
  *   4  PARTS          P records of PART_BYTES (below), pre-order, root first
  *   5  STRINGS        the type, subtype and charset bytes PARTS refer to
+ *   6  ZONE           i16: the Date field's zone, minutes east of UTC
+ *                     (present when the Date parsed; added after version 1
+ *                     blobs were written, so older blobs lack it)
  *   16+f              raw value of enum mime_field f; absent fields have no
  *                     section
  * A reader skips tags it does not know, so sections can be added without
@@ -59,6 +62,7 @@ enum tag {
 	TAG_BODYSTRUCTURE = 3,
 	TAG_PARTS = 4,
 	TAG_STRINGS = 5,
+	TAG_ZONE = 6,
 	TAG_FIELD = 16,
 };
 
@@ -128,7 +132,7 @@ static const enum mime_hdr field_hdr[MIME_FIELD__COUNT] = {
 	[MIME_FIELD_REFERENCES] = MIME_H_REFERENCES,
 };
 
-#define MAX_SECTIONS (5 + MIME_FIELD__COUNT)
+#define MAX_SECTIONS (6 + MIME_FIELD__COUNT)
 
 static unsigned build_sections(struct mime_tree *t, struct section *s)
 {
@@ -160,9 +164,17 @@ void mime_cache_write(struct mime_tree *t, struct rm_buf *out)
 	unsigned n = build_sections(t, s);
 	const struct mime_node *root = &t->nodes[0];
 	int64_t date = -1;
+	int zone = 0;
 	if (!root->hdr[MIME_H_DATE].p ||
-	    !mime_date_parse(root->hdr[MIME_H_DATE].p, root->hdr[MIME_H_DATE].len, &date))
+	    !mime_date_parse_zone(root->hdr[MIME_H_DATE].p, root->hdr[MIME_H_DATE].len, &date,
+				  &zone)) {
 		date = -1;
+	} else {
+		uint8_t z[2];
+		rm_le16_put(z, (uint16_t)(int16_t)zone);
+		s[n].tag = TAG_ZONE;
+		rm_buf_append(&s[n++].data, z, sizeof(z));
+	}
 	size_t total = HEAD_BYTES + DIR_BYTES * n;
 	for (unsigned i = 0; i < n; i++)
 		total += s[i].data.len;
@@ -288,6 +300,21 @@ enum rm_err mime_cache_header_end(const void *blob, size_t len, size_t *end_r)
 enum rm_err mime_cache_message_size(const void *blob, size_t len, size_t *size_r)
 {
 	return head_u32(blob, len, 12, size_r);
+}
+
+enum rm_err mime_cache_date_zone(const void *blob, size_t len, int *zone_min_r)
+{
+	struct view v;
+	const uint8_t *p;
+	size_t n;
+	enum rm_err err = view_open(blob, len, &v);
+	if (err == RM_OK)
+		err = view_section(&v, TAG_ZONE, &p, &n);
+	if (err == RM_OK && n != 2)
+		err = RM_ERR_CORRUPT;
+	if (err == RM_OK)
+		*zone_min_r = (int16_t)rm_le16_get(p);
+	return err;
 }
 
 enum rm_err mime_cache_date(const void *blob, size_t len, int64_t *date_r)

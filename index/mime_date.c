@@ -183,6 +183,12 @@ static int days_in_month(int y, int m)
 
 bool mime_date_parse(const char *s, size_t len, int64_t *t_r)
 {
+	int zone;
+	return mime_date_parse_zone(s, len, t_r, &zone);
+}
+
+bool mime_date_parse_zone(const char *s, size_t len, int64_t *t_r, int *zone_min_r)
+{
 	struct date_parts d = { NONE, NONE, NONE, 0, 0, 0, 0, false, false };
 	tokens(&d, s, len);
 	if (d.day == NONE || d.month == NONE || d.year == NONE || d.year > 9999)
@@ -192,5 +198,6 @@ bool mime_date_parse(const char *s, size_t len, int64_t *t_r)
 		return false;
 	int64_t days = days_from_civil(d.year, d.month, d.day);
 	*t_r = days * 86400 + d.hour * 3600 + d.min * 60 + d.sec - (int64_t)d.zone_min * 60;
+	*zone_min_r = d.zone_min;
 	return true;
 }

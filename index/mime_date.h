@@ -22,5 +22,8 @@
  * it fail.  On success *t_r holds seconds since 1970-01-01T00:00:00Z.
  */
 bool mime_date_parse(const char *s, size_t len, int64_t *t_r);
+/** The same, also giving the field's zone as minutes east of UTC (0 for
+ * the zones read as +0000): t + zone*60 is the sender's wall-clock time. */
+bool mime_date_parse_zone(const char *s, size_t len, int64_t *t_r, int *zone_min_r);
 
 #endif

@@ -130,8 +130,10 @@ static enum rm_err load_msgs(struct search_state *st, struct store_view *v, bool
 		if ((sent || st->want_threads) &&
 		    store_view_cache(v, m.blob_lsn, &cache, &clen) != RM_OK)
 			cache = NULL;
-		if (sent && cache)
-			(void)mime_cache_date(cache, clen, &sm->sent_date_s);
+		int zone_min;
+		if (sent && cache && mime_cache_date(cache, clen, &sm->sent_date_s) == RM_OK &&
+		    mime_cache_date_zone(cache, clen, &zone_min) == RM_OK)
+			sm->sent_zone_s = zone_min * 60;
 		if (st->want_threads) {
 			/* The same text FETCH THREADID writes, hashed. */
 			struct rm_buf id = { 0 };
@@ -191,7 +193,10 @@ static bool flag_key(const struct search_key *k, uint32_t flags, bool *res)
 
 static bool date_key(const struct search_key *k, const struct search_msg *m, bool *res)
 {
-	int64_t sent = m->sent_date_s >= 0 ? m->sent_date_s : m->internal_date_s;
+	/* RFC 9051 §6.4.4: SENT* compare the Date header's date "disregarding
+	 * time and timezone": the day as the sender wrote it, so the wall
+	 * clock of the header's own zone. */
+	int64_t sent = m->sent_date_s >= 0 ? m->sent_date_s + m->sent_zone_s : m->internal_date_s;
 	switch (k->kind) {
 	case SK_BEFORE: *res = day_of(m->internal_date_s) < k->date; return true;
 	case SK_ON: *res = day_of(m->internal_date_s) == k->date; return true;

@@ -48,7 +48,8 @@ struct search_msg {
 	uint64_t size_bytes;
 	int64_t internal_date_s;
 	int64_t save_date_s;
-	int64_t sent_date_s;       /* Date header; -1 absent or not loaded */
+	int64_t sent_date_s;       /* Date header (UTC); -1 absent or not loaded */
+	int32_t sent_zone_s;       /* the Date header's zone, seconds east of UTC */
 	uint64_t thread_key;       /* hash of the THREADID (loaded for THREADID keys) */
 	uint32_t flags;
 	uint32_t kw_off;           /* keyword ids at kw[kw_off..+nkw) */

@@ -195,3 +195,25 @@ def test_within_older_younger(server, user):
     assert nums(c, "SEARCH OLDER 345600") == []
     assert c.cmd("SEARCH OLDER 0").status == "BAD"        # nz-number
     c.close()
+
+
+def test_sent_keys_use_the_date_as_written(server, user):
+    """RFC 9051 §6.4.4: SENTON and friends compare the Date header's date
+    "disregarding time and timezone": a message dated late on 1-Dec in
+    New York (already 2-Dec in UTC) was sent on 1-Dec; one dated early
+    2-Dec in Tokyo (still 1-Dec in UTC) was sent on 2-Dec.  SORT DATE
+    still orders by the instant (RFC 5256 §2.2: normalized to UTC)."""
+    ny = b"Date: Tue, 1 Dec 2026 22:30:00 -0500\r\nSubject: ny\r\n\r\nx\r\n"
+    tokyo = b"Date: Wed, 2 Dec 2026 06:00:00 +0900\r\nSubject: tokyo\r\n\r\ny\r\n"
+    rmtest.load_messages(server, user, "pw", "INBOX", [ny, tokyo])
+    c = server.login(user, "pw")
+    c.ok("SELECT INBOX")
+    assert nums(c, "SEARCH SENTON 1-Dec-2026") == [1]
+    assert nums(c, "SEARCH SENTON 2-Dec-2026") == [2]
+    assert nums(c, "SEARCH SENTBEFORE 2-Dec-2026") == [1]
+    assert nums(c, "SEARCH SENTSINCE 2-Dec-2026") == [2]
+    # Instants: Tokyo's 06:00+0900 (21:00Z on 1-Dec) is before New York's
+    # 22:30-0500 (03:30Z on 2-Dec).
+    r = c.ok("SORT (DATE) UTF-8 ALL")
+    assert r.find("SORT")[0] == b"* SORT 2 1"
+    c.close()
