@@ -266,3 +266,40 @@ _Static_assert(RM_LMTP_RCPTS_MAX >= 100, "RFC 5321 4.5.3.1.8");
  * (segments opened later, compaction, admin sockets, the connection being
  * refused); max_connections is clamped to what remains. */
 #define RM_FD_RESERVE               256u
+
+/* ---- full-text index merging (index/meta_fts.c, storage/store_fts.c) ----- */
+/* A message's FTS document joins the *tail* of the index, which search
+ * matches document by document; merging the tail into the trigram
+ * postings rewrites the last chunk (an LMDB page) of every trigram it
+ * touches, so its cost is per distinct trigram, and the more documents one
+ * merge covers, the less each one costs.  A merge starts when the tail
+ * holds this much document text: ~900 typical messages, ~1M (trigram,
+ * document) pairs, whose inversion takes ~8 MiB while the merge runs, and
+ * a search matches it in ~1-2 ms per text key. */
+#define RM_FTS_MERGE_BYTES          (4u * 1024 * 1024)
+/* ... or this many documents (small messages: each costs search a lookup). */
+#define RM_FTS_MERGE_DOCS           8192u
+/* The hard bound: the document that brings the tail to this much text
+ * merges all of it inside its own transaction (a replay, or merge steps
+ * that cannot keep up).  Bounds the time a search spends on the tail. */
+#define RM_FTS_PENDING_MAX_BYTES    (32u * 1024 * 1024)
+#define RM_FTS_PENDING_MAX_DOCS     65536u
+/* Merge generations alive at once in the process: each holds ~1 byte per
+ * byte of the text it merges (4-8 MiB at the thresholds above) while it
+ * runs; the others wait their turn (the tail stays searchable). */
+#define RM_FTS_MERGE_GENS_MAX       4u
+/* A merge step (one per group commit, or one per loop turn on an idle
+ * partition) reads documents until they make this many pairs, or appends
+ * at most this many trigram lists and stops after this many pairs: about
+ * a millisecond, so other connections of the worker never wait long. */
+#define RM_FTS_MERGE_STEP_LISTS     1024u
+#define RM_FTS_MERGE_STEP_PAIRS     (64u * 1024)
+/* A partition without a commit for this long merges what it has; below
+ * the default checkpoint_idle_ms (2 s), so the checkpoint that follows
+ * finds the index settled. */
+#define RM_FTS_MERGE_IDLE_MS        1000u
+
+_Static_assert(RM_FTS_PENDING_MAX_BYTES >= 2 * RM_FTS_MERGE_BYTES &&
+	       RM_FTS_PENDING_MAX_DOCS >= 2 * RM_FTS_MERGE_DOCS,
+	       "room for a generation under way and a new tail");
+_Static_assert(RM_FTS_MERGE_STEP_LISTS > 0 && RM_FTS_MERGE_STEP_PAIRS > 0, "steps progress");

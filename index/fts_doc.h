@@ -91,9 +91,10 @@ void fts_fold_needle(const char *s, size_t len, struct rm_buf *out);
 typedef uint32_t fts_tri;
 
 /**
- * Appends the distinct trigrams of every unit of the document, sorted, to
- * *tris_r (malloc'd, *n_r entries; the caller frees).  Trigrams never span
- * units.
+ * The distinct trigrams of every unit of the document, in the order they
+ * first occur (not sorted), into *tris_r (malloc'd, *n_r entries; the
+ * caller frees).  Trigrams never span units.  Cost: about one hash probe
+ * per byte of text.
  */
 void fts_doc_trigrams(const void *doc, size_t len, fts_tri **tris_r, size_t *n_r);
 

@@ -127,6 +127,7 @@ void meta_close(struct meta **mp)
 	if (!m)
 		return;
 	mdb_env_close(m->env);
+	meta_fts_tail_free(m);
 	free(m);
 	*mp = NULL;
 }
@@ -178,7 +179,6 @@ enum rm_err meta_txn_begin(struct meta *m, bool write, struct meta_txn **r)
 	t->m = m;
 	t->txn = txn;
 	t->write = write;
-	t->fts = NULL;
 	*r = t;
 	return RM_OK;
 }
@@ -187,16 +187,9 @@ enum rm_err meta_txn_commit(struct meta_txn **tp)
 {
 	struct meta_txn *t = *tp;
 	*tp = NULL;
-	/* Trigrams of the documents applied in this transaction go into the
-	 * posting chunks once, here (meta_fts.c). */
-	enum rm_err err = t->write ? meta_fts_flush(t) : RM_OK;
-	meta_fts_pending_free(t);
-	if (err) {
-		mdb_txn_abort(t->txn);
-		free(t);
-		return err;
-	}
 	int rc = mdb_txn_commit(t->txn);
+	if (t->write)
+		meta_fts_txn_end(t->m, rc == 0);
 	free(t);
 	return meta_db_err(rc, "txn_commit");
 }
@@ -206,8 +199,9 @@ void meta_txn_abort(struct meta_txn **tp)
 	struct meta_txn *t = *tp;
 	if (!t)
 		return;
-	meta_fts_pending_free(t);
 	mdb_txn_abort(t->txn);
+	if (t->write)
+		meta_fts_txn_end(t->m, false);
 	free(t);
 	*tp = NULL;
 }

@@ -211,18 +211,45 @@ void meta_iter_free(struct meta_iter **it);
 /** FTS documents and postings are built at BLOB apply when true (default)
  * and a cache builder is set; store_set_fts_index() switches it. */
 extern bool meta_fts_enabled;
-/** Merges the trigrams of the documents applied in this write transaction
- * into the posting chunks (meta_txn_commit does it too; calling it early
- * moves the work off the commit).  RM_ERR_IO / RM_ERR_LIMIT from LMDB,
- * RM_ERR_CORRUPT for a chunk that does not decode. */
-enum rm_err meta_fts_flush(struct meta_txn *t);
+
+/* Documents from the merge mark on (the tail) may not be in the postings
+ * yet: search matches them directly (meta_fts.c). */
+struct meta_fts_tail_stats {
+	uint64_t docs;            /* tail documents (deleted ones may count) */
+	uint64_t bytes;           /* their text */
+	bool merging;             /* a generation is under way */
+	bool recount;             /* not counted yet: counted at its next use */
+};
+void meta_fts_tail_stats(struct meta *m, struct meta_fts_tail_stats *r);
+/**
+ * One merge step inside write transaction t: starts a generation for the
+ * tail when none is under way, then either reads its next documents
+ * (until their trigrams make max_pairs pairs) or appends up to max_lists
+ * of its trigram lists (stopping after max_pairs LSNs) to the chunks; the
+ * step that appends the last one raises the merge mark.  *wrote_r: t was
+ * written to; *done_r: the tail is empty.  RM_ERR_BUSY: no generation
+ * could start (RM_FTS_MERGE_GENS_MAX are under way in the process; t is
+ * untouched).  RM_ERR_IO / RM_ERR_LIMIT from LMDB (the transaction must
+ * then be aborted); a chunk that does not decode is logged and its
+ * trigram left as it is (verify reports it).
+ */
+enum rm_err meta_fts_merge_step(struct meta_txn *t, uint64_t max_lists, uint64_t max_pairs,
+				bool *wrote_r, bool *done_r);
+/** The merge mark: documents below it have every trigram posted. */
+uint64_t meta_fts_merged(struct meta_txn *t);
+/** Merges the whole tail inside write transaction t, whatever else is
+ * under way (errors as above, never RM_ERR_BUSY); apply does it when the
+ * tail reaches RM_FTS_PENDING_MAX_BYTES or RM_FTS_PENDING_MAX_DOCS. */
+enum rm_err meta_fts_merge_all(struct meta_txn *t);
 /** The LSN from which every blob has a document (UINT64_MAX: unknown). */
 uint64_t meta_fts_from(struct meta_txn *t);
 /** The document of a blob, pointing into the map (valid until the
  * transaction ends).  RM_ERR_NOTFOUND. */
 enum rm_err meta_fts_doc_get(struct meta_txn *t, uint64_t lsn, const void **p_r, size_t *len_r);
-/** Every LSN posted for trigram tri, ascending (may hold LSNs of blobs
- * since deleted).  *lsns_r is malloc'd (caller frees; NULL when none). */
+/** Every LSN posted for trigram tri, ascending: a superset of the
+ * documents below the merge mark that contain it (may hold LSNs of blobs
+ * since deleted, and some of the tail).  *lsns_r is malloc'd (caller
+ * frees; NULL when none). */
 enum rm_err meta_fts_postings(struct meta_txn *t, fts_tri tri, uint64_t **lsns_r, size_t *n_r);
 /** Bytes of pages used by the postings and documents, and the number of
  * documents. */

@@ -46,18 +46,18 @@ enum meta_db {
 
 extern const char *const meta_db_names[META_DB__COUNT];
 
+struct meta_fts_tail;
+
 struct meta {
 	MDB_env *env;
 	MDB_dbi dbi[META_DB__COUNT];
+	struct meta_fts_tail *fts_tail; /* unmerged postings (meta_fts.c) */
 };
-
-struct meta_fts_pending;
 
 struct meta_txn {
 	struct meta *m;
 	MDB_txn *txn;
 	bool write;
-	struct meta_fts_pending *fts;   /* trigrams of documents applied */
 };
 
 #define META_USER_BYTES     28u
@@ -112,21 +112,41 @@ enum rm_err meta_segment_dec(const MDB_val *v, struct meta_segment *s);
 enum rm_err meta_counters_put(struct meta_txn *t, const struct meta_counters *c);
 enum rm_err meta_applied_put(struct meta_txn *t, uint64_t lsn);
 
-/* ---- full-text index internals (meta_fts.c) ------------------------------ */
+/* ---- full-text index internals (meta_fts*.c) ----------------------------- */
 
-/** Writes "fts_from" when the index has none (at open). */
+/* fts keys: trigram (3 bytes) + first LSN (8). */
+#define FTS_KEY_BYTES   11u
+/* A chunk stays well inside one LMDB page (no overflow pages). */
+#define FTS_CHUNK_BYTES 1024u
+
+/** Writes "fts_from" and the merge mark when the index has none (at open). */
 enum rm_err meta_fts_open(struct meta_txn *t);
-/** At a BLOB record: the message's FTS document and pending trigrams
+/** At a BLOB record: the message's FTS document, which joins the tail
  * (have_cache: a cache builder ran; without one the blob stays unindexed
  * and fts_from moves past it). */
 enum rm_err meta_fts_apply_blob(struct meta_txn *t, uint64_t lsn, const char *msg, size_t len,
 				const void *cache, size_t cache_len, bool have_cache);
 /** The blob's last reference went: its document goes (postings stay). */
 enum rm_err meta_fts_drop_doc(struct meta_txn *t, uint64_t lsn);
-/** Frees the transaction's pending trigrams (commit and abort). */
-void meta_fts_pending_free(struct meta_txn *t);
-/** The postings in canonical form (per trigram, the LSNs that have a
- * document) for meta_dump. */
+/** The end of a write transaction (meta_txn_commit, meta_txn_abort): one
+ * that touched a generation and did not commit drops it. */
+void meta_fts_txn_end(struct meta *m, bool committed);
+/** Frees the tail (meta_close). */
+void meta_fts_tail_free(struct meta *m);
+/** The postings in canonical form for meta_dump: per trigram the LSNs
+ * that have a document, from the chunks and from the tail's documents, so
+ * the dump does not depend on when merges ran. */
 enum rm_err meta_fts_dump(struct meta_txn *t, struct rm_buf *out);
+/** Whether an fts key is the merge mark's (not a chunk). */
+bool meta_fts_is_mark(const MDB_val *k);
+
+/* Shared by meta_fts*.c. */
+void meta_fts_key_put(uint8_t *k, fts_tri t, uint64_t lsn);
+fts_tri meta_fts_key_tri(const MDB_val *k);
+/** Decodes a chunk: the first LSN from the key, then the deltas; calls fn
+ * (may be NULL) for each LSN.  False when it does not decode or ascend. */
+typedef void meta_fts_chunk_fn(void *arg, uint64_t lsn);
+bool meta_fts_chunk_walk(const MDB_val *k, const MDB_val *v, meta_fts_chunk_fn *fn, void *arg,
+			 uint64_t *last_r);
 
 #endif

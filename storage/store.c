@@ -207,6 +207,7 @@ static void store_loop_hook(struct rm_loop *loop, void *arg)
 				now = rm_now_ms();
 			store_state_maybe_checkpoint(part, now);
 			compact_maybe_start(part, now);
+			store_fts_maybe_merge(part, now);
 		}
 	}
 }

@@ -416,9 +416,14 @@ uint64_t store_view_fts_from(struct store_view *v);
  * valid until store_view_end.  RM_ERR_NOTFOUND. */
 enum rm_err store_view_fts_doc(struct store_view *v, uint64_t blob_lsn, const void **p_r,
 			       size_t *len_r);
+/** The merge mark: blobs from here on (the tail) may be missing from the
+ * postings, so search matches their documents directly.  Read from the
+ * view's snapshot, consistent with its postings. */
+uint64_t store_view_fts_merged(struct store_view *v);
 /** Blob LSNs posted for a trigram, ascending; a superset of the blobs
- * whose document contains it (deleted blobs may remain).  *lsns_r is
- * malloc'd, owned by the caller (NULL when empty). */
+ * below the merge mark whose document contains it (deleted blobs may
+ * remain, and some of the tail).  *lsns_r is malloc'd, owned by the
+ * caller (NULL when empty). */
 enum rm_err store_view_fts_postings(struct store_view *v, uint32_t trigram, uint64_t **lsns_r,
 				    size_t *n_r);
 

@@ -359,7 +359,11 @@ static struct store_req *queue_pop(struct part *part)
 
 void store_commit_flush(struct part *part)
 {
-	if (part->inflight || !part->q_head || part->ckpt == STORE_CKPT_RUNNING)
+	if (part->inflight || part->ckpt == STORE_CKPT_RUNNING)
+		return;
+	/* A full-text merge step rides along with the batch, or makes one. */
+	bool merge = store_fts_merge_due(part, rm_now_ms());
+	if (!part->q_head && !merge)
 		return;
 	enum rm_err err = part->read_only ? RM_ERR_IO : maybe_roll(part);
 	struct store_batch *b = rm_calloc(1, sizeof(*b));
@@ -387,9 +391,15 @@ void store_commit_flush(struct part *part)
 		}
 		req->err = err;
 	}
+	if (merge && b->nrecords == 0)
+		store_fts_merge_step(part, b);   /* no log write to overlap with */
 	batch_submit(part, b);
-	if (part->inflight == b && b->txn)
-		store_fts_batch_flush(part, b);
+	if (merge && part->inflight == b && b->nrecords) {
+		/* The log write and its fdatasync start now; the step runs
+		 * while the disk works. */
+		io_uring_submit(&part->loop->ring);
+		store_fts_merge_step(part, b);
+	}
 }
 
 void store_part_metrics(const struct part *part, struct store_metrics *r)

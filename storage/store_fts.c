@@ -1,6 +1,14 @@
 /* The full-text index through the engine: reads for search, the switch,
- * and moving a batch's posting merge off its commit (index/meta_fts.c
- * holds the format and the work). */
+ * and when the in-memory postings are merged into LMDB (index/meta_fts.c
+ * holds the format and the work).
+ *
+ * Policy, per partition: a merge generation starts when the tail holds
+ * fts_merge_bytes of document text, or when the partition has gone
+ * fts_merge_idle_ms without a commit; then every group commit carries one
+ * bounded step, run after its log write is submitted so it overlaps the
+ * fdatasync, and an idle partition runs steps alone, one per loop turn
+ * (store_fts_maybe_merge).  Steps grow when the tail outgrows a generation
+ * while one is still being merged, so merging keeps up with any rate. */
 #include "storage/store_int.h"
 
 #include "common/log.h"
@@ -16,6 +24,11 @@ uint64_t store_view_fts_from(struct store_view *v)
 	return meta_fts_from(store_view_txn(v));
 }
 
+uint64_t store_view_fts_merged(struct store_view *v)
+{
+	return meta_fts_merged(store_view_txn(v));
+}
+
 enum rm_err store_view_fts_doc(struct store_view *v, uint64_t blob_lsn, const void **p_r,
 			       size_t *len_r)
 {
@@ -28,14 +41,70 @@ enum rm_err store_view_fts_postings(struct store_view *v, uint32_t trigram, uint
 	return meta_fts_postings(store_view_txn(v), trigram, lsns_r, n_r);
 }
 
-void store_fts_batch_flush(struct part *part, struct store_batch *b)
+/* ---- merge policy ----------------------------------------------------------- */
+
+void store_fts_set_policy(struct part *part, uint64_t merge_bytes, uint64_t idle_ms)
 {
-	/* The log write and its fdatasync start now; the merge runs while the
-	 * disk works, and the commit that follows finds nothing left to do. */
-	io_uring_submit(&part->loop->ring);
-	enum rm_err err = meta_fts_flush(b->txn);
-	if (err)
-		rm_log(RM_LOG_ERROR, "fts_flush_failed", "part=%u err=%s", part->p, rm_err_str(err));
-	/* On failure the pending trigrams stay and the commit retries; its
-	 * error then fails the batch like any other LMDB error. */
+	part->fts_merge_bytes = merge_bytes;
+	part->fts_merge_idle_ms = idle_ms;
+}
+
+static uint64_t merge_bytes(const struct part *part)
+{
+	return part->fts_merge_bytes ? part->fts_merge_bytes : RM_FTS_MERGE_BYTES;
+}
+
+bool store_fts_merge_due(struct part *part, uint64_t now_ms)
+{
+	if (part->read_only || !part->loop)
+		return false;
+	struct meta_fts_tail_stats st;
+	meta_fts_tail_stats(part->meta, &st);
+	if (st.merging || st.bytes >= merge_bytes(part) || st.docs >= RM_FTS_MERGE_DOCS)
+		return true;
+	uint64_t idle = part->fts_merge_idle_ms ? part->fts_merge_idle_ms : RM_FTS_MERGE_IDLE_MS;
+	return (st.docs || st.recount) && idle != UINT64_MAX &&
+	       now_ms - part->last_commit_ms >= idle;
+}
+
+void store_fts_merge_step(struct part *part, struct store_batch *b)
+{
+	/* A tail that outgrew a generation while one is under way: bigger
+	 * steps, so merging keeps up with any delivery rate. */
+	struct meta_fts_tail_stats st;
+	meta_fts_tail_stats(part->meta, &st);
+	uint64_t scale = 1 + st.bytes / merge_bytes(part);
+	bool wrote, done;
+	enum rm_err err = meta_fts_merge_step(b->txn, scale * RM_FTS_MERGE_STEP_LISTS,
+					      scale * RM_FTS_MERGE_STEP_PAIRS, &wrote, &done);
+	b->dirty |= wrote;
+	part->fts_waiting = err == RM_ERR_BUSY;
+	if (err && err != RM_ERR_BUSY)
+		rm_log(RM_LOG_ERROR, "fts_merge_failed", "part=%u err=%s", part->p, rm_err_str(err));
+	/* A failed step leaves the transaction unusable: its commit fails the
+	 * batch like any other LMDB error. */
+}
+
+static void on_wake(struct rm_op *op, int res, uint32_t flags)
+{
+}
+
+/* Shared by every partition and thread: the op is never written, and its
+ * completion only makes the loop turn again. */
+static struct rm_op wake_op = { .fn = on_wake };
+
+void store_fts_maybe_merge(struct part *part, uint64_t now_ms)
+{
+	if (part->inflight || part->q_head || part->ckpt == STORE_CKPT_RUNNING ||
+	    !store_fts_merge_due(part, now_ms))
+		return;
+	store_commit_flush(part);
+	if (!part->inflight && !part->fts_waiting && store_fts_merge_due(part, now_ms)) {
+		/* The step committed at once and more remain: another turn.
+		 * (A partition waiting for a generation's place tries again at
+		 * the next turn that comes anyway.) */
+		struct io_uring_sqe *sqe = rm_loop_sqe(part->loop);
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data(sqe, &wake_op);
+	}
 }

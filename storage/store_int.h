@@ -164,6 +164,11 @@ struct part {
 	struct compact_job *compact;
 	uint64_t compact_next_ms;
 
+	/* Full-text merge policy (store_fts.c); 0 = the limits.h default. */
+	uint64_t fts_merge_bytes;
+	uint64_t fts_merge_idle_ms;   /* UINT64_MAX: never for idleness */
+	bool fts_waiting;             /* the last step found no generation place */
+
 	struct store_metrics m;
 	struct store_replay_stats recovery;
 };
@@ -287,10 +292,19 @@ void store_watch_notify(struct part *part, const uint64_t *mailbox_ids, unsigned
 
 /** The read transaction under a view. */
 struct meta_txn *store_view_txn(struct store_view *v);
-/** Merges the batch's pending trigrams into the postings while its log
- * write is in flight (after the submission), so the commit does not wait
- * for them. */
-void store_fts_batch_flush(struct part *part, struct store_batch *b);
+/** Whether the partition should merge its full-text tail now: a
+ * generation is under way, the tail reached its threshold, or the
+ * partition has been idle long enough with something unmerged. */
+bool store_fts_merge_due(struct part *part, uint64_t now_ms);
+/** One bounded merge step inside the batch's transaction (marks it dirty). */
+void store_fts_merge_step(struct part *part, struct store_batch *b);
+/** Turn hook part for an idle partition (no queue, no batch in flight):
+ * runs a merge step as a batch of its own when one is due, and asks for
+ * another turn when more remain. */
+void store_fts_maybe_merge(struct part *part, uint64_t now_ms);
+/** Tests: merging starts at merge_bytes of tail text or after idle_ms
+ * without a commit (0: the limits.h defaults; idle UINT64_MAX: never). */
+void store_fts_set_policy(struct part *part, uint64_t merge_bytes, uint64_t idle_ms);
 
 /* ---- compact.c ------------------------------------------------------------ */
 

@@ -6,8 +6,10 @@
  * looked up, their posting lists intersected into candidate blobs, the
  * candidates mapped to the universe's messages, and each candidate's FTS
  * document matched.  A needle with no trigram (under 3 bytes) makes every
- * indexed message a candidate.  Messages whose blob predates the index
- * (LSN below fts_from) or lacks a document stay unknown for the scan.
+ * indexed message a candidate, and so is every message of the tail (blob
+ * at or above the merge mark: its trigrams may not be posted yet).
+ * Messages whose blob predates the index (LSN below fts_from) or lacks a
+ * document stay unknown for the scan.
  */
 #include "server/imap/search_int.h"
 
@@ -127,32 +129,32 @@ static enum search_tv verify(struct search_state *st, struct store_view *v,
 }
 
 static enum rm_err run_key(struct search_state *st, struct store_view *v, struct search_text *t,
-			   const struct lsn_idx *map, size_t nmap, uint64_t from)
+			   const struct lsn_idx *map, size_t nmap, uint64_t merged)
 {
 	struct search_run *r = st->r;
 	t->res = rm_malloc(r->n ? r->n : 1);
-	/* Indexed messages are "no" unless a candidate verifies; the rest
-	 * wait for the scan. */
-	for (uint32_t i = 0; i < r->n; i++)
-		t->res[i] = r->msgs[i].present && r->msgs[i].blob_lsn >= from ? TV_NO : TV_UNKNOWN;
+	/* Indexed messages (those in map) are "no" unless a candidate
+	 * verifies; the rest wait for the scan. */
+	memset(t->res, TV_UNKNOWN, r->n);
+	for (size_t q = 0; q < nmap; q++)
+		t->res[map[q].idx] = TV_NO;
 	struct list c;
 	bool all;
 	enum rm_err err = candidates(v, t, &c, &all);
 	if (err)
 		return err;
-	if (all) {
-		for (uint32_t i = 0; i < r->n; i++)
-			if (t->res[i] == TV_NO)
-				t->res[i] = (uint8_t)verify(st, v, t, i);
-		return RM_OK;
-	}
+	/* map is in LSN order: the tail is its end. */
+	size_t tail = nmap;
+	while (tail > 0 && (all || map[tail - 1].lsn >= merged))
+		tail--;
+	for (size_t q = tail; q < nmap; q++)
+		t->res[map[q].idx] = (uint8_t)verify(st, v, t, map[q].idx);
 	size_t j = 0;
 	for (size_t i = 0; i < c.n; i++) {
-		while (j < nmap && map[j].lsn < c.v[i])
+		while (j < tail && map[j].lsn < c.v[i])
 			j++;
-		for (size_t q = j; q < nmap && map[q].lsn == c.v[i]; q++)
-			if (t->res[map[q].idx] == TV_NO)
-				t->res[map[q].idx] = (uint8_t)verify(st, v, t, map[q].idx);
+		for (size_t q = j; q < tail && map[q].lsn == c.v[i]; q++)
+			t->res[map[q].idx] = (uint8_t)verify(st, v, t, map[q].idx);
 	}
 	free(c.v);
 	return RM_OK;
@@ -171,8 +173,9 @@ enum rm_err search_index_run(struct search_state *st, struct store_view *v)
 			map[nmap++] = (struct lsn_idx){ r->msgs[i].blob_lsn, i };
 	qsort(map, nmap, sizeof(*map), lsn_idx_cmp);
 	enum rm_err err = RM_OK;
+	uint64_t merged = store_view_fts_merged(v);
 	for (unsigned i = 0; i < st->ntexts && err == RM_OK; i++)
-		err = run_key(st, v, &st->texts[i], map, nmap, from);
+		err = run_key(st, v, &st->texts[i], map, nmap, merged);
 	free(map);
 	return err;
 }

@@ -8,8 +8,13 @@
  * path.  Needles are cut from the messages' own decoded text (so most
  * programs have hits), some are absent, some under three bytes (no
  * trigram), and keys are mixed with flags, sizes, NOT, OR and groups.
+ * The programs run in every state of the index's merging (meta_fts.c):
+ * the whole corpus in the tail (nothing merged), half-way through a
+ * generation (some lists appended, the merge mark not moved), merged with
+ * a new tail on top, and after a restart.
  * Also: `ringmail verify`'s FTS check passes, a rebuilt index searches the
- * same, and the index path answered without reading message bytes.
+ * same and dumps the same (before and after merging everything), and the
+ * index path answered without reading message bytes.
  */
 #include <dirent.h>
 
@@ -21,6 +26,7 @@
 
 #define MESSAGES_GEN 2000u
 #define MESSAGES_CORPUS_MAX 400u
+#define MESSAGES_LATE 300u
 #define PROGRAMS 300u
 
 static uint64_t rng_state = 42;
@@ -231,24 +237,115 @@ static unsigned compare_paths(struct tenv *e, uint64_t mbox, const uint32_t *uid
 	return diffs;
 }
 
-int main(void)
+/* ---- merge states ------------------------------------------------------------ */
+
+static uint64_t merged_mark(struct tenv *e)
 {
-	struct tenv e;
-	store_set_cache_builder(mime_parse);
-	t_init(&e, 1, 4u * 1024 * 1024);
-	uint64_t user = t_user(&e, "diff");
-	uint64_t mbox = t_mbox_id(&e, user, "INBOX");
+	struct store_view *v;
+	CHECK_OK(store_view_begin(e->part, &v));
+	uint64_t m = store_view_fts_merged(v);
+	store_view_end(&v);
+	return m;
+}
+
+/* One merge step in a transaction of its own; returns whether it appended
+ * lists (or finished), *done_r when the tail is empty. */
+static bool merge_step(struct tenv *e, bool *done_r)
+{
+	struct meta_txn *t;
+	bool wrote;
+	CHECK_OK(meta_txn_begin(e->part->meta, true, &t));
+	CHECK_OK(meta_fts_merge_step(t, RM_FTS_MERGE_STEP_LISTS, RM_FTS_MERGE_STEP_PAIRS, &wrote,
+				     done_r));
+	CHECK_OK(meta_txn_commit(&t));
+	return wrote;
+}
+
+static void merge_everything(struct tenv *e)
+{
+	bool done = false;
+	for (unsigned i = 0; i < 100000 && !done; i++)
+		merge_step(e, &done);
+	CHECK(done);
+}
+
+/* Stops half-way through a generation: its documents read, some lists
+ * appended, the mark not moved yet. */
+static void merge_half(struct tenv *e)
+{
+	uint64_t before = merged_mark(e);
+	bool done = false;
+	while (!merge_step(e, &done))
+		CHECK(!done);
+	merge_step(e, &done);
+	struct meta_fts_tail_stats st;
+	meta_fts_tail_stats(e->part->meta, &st);
+	CHECK(st.merging && !done && merged_mark(e) == before);
+}
+
+static void append_generated(struct tenv *e, uint64_t user, uint64_t mbox, uint32_t first,
+			     uint32_t n)
+{
 	struct rm_buf msg = { 0 };
-	for (uint32_t i = 0; i < MESSAGES_GEN; i++) {
+	for (uint32_t i = first; i < first + n; i++) {
 		rm_buf_reset(&msg);
 		size_t size = 1024 + (size_t)rnd(i % 10 == 0 ? 60000 : 6000);
 		datagen_message(7, i, size, &msg);
 		uint32_t flags = (uint32_t)rnd(32) & STORE_F_ALL;
 		enum rm_err err;
-		t_append_kw(&e, user, mbox, msg.data, msg.len, flags, NULL, 0, &err);
+		t_append_kw(e, user, mbox, msg.data, msg.len, flags, NULL, 0, &err);
 		CHECK_OK(err);
 	}
 	rm_buf_free(&msg);
+}
+
+/* PROGRAMS / 4 random programs over uids[0..n) both ways. */
+static unsigned run_programs(struct tenv *e, uint64_t mbox, const uint32_t *uids, uint32_t n,
+			     const char *state)
+{
+	unsigned diffs = 0;
+	uint64_t hits = 0, verified = 0;
+	struct rm_buf prog = { 0 };
+	for (unsigned i = 0; i < PROGRAMS / 4; i++) {
+		rm_buf_reset(&prog);
+		rm_buf_putc(&prog, ' ');
+		random_key(e, mbox, n, &prog, 0);
+		if (rnd(3) == 0) {
+			rm_buf_putc(&prog, ' ');
+			random_key(e, mbox, n, &prog, 1);
+		}
+		diffs += compare_paths(e, mbox, uids, n, rm_buf_cstr(&prog), &hits, &verified);
+	}
+	printf("%s: %u programs over %u messages: %llu hits, %llu candidates verified, "
+	       "%u differences\n", state, PROGRAMS / 4, n, (unsigned long long)hits,
+	       (unsigned long long)verified, diffs);
+	CHECK(hits > PROGRAMS / 4);      /* the needles came from the messages */
+	rm_buf_free(&prog);
+	return diffs;
+}
+
+static void dump_equal_rebuilt(struct tenv *e)
+{
+	struct rm_buf live = { 0 }, rebuilt = { 0 };
+	t_dump(e, &live);
+	struct store_replay_stats rs;
+	CHECK_OK(store_part_reindex(e->part, &rs));
+	t_dump(e, &rebuilt);
+	CHECK(live.len == rebuilt.len && !memcmp(live.data, rebuilt.data, live.len));
+	rm_buf_free(&live);
+	rm_buf_free(&rebuilt);
+}
+
+int main(void)
+{
+	struct tenv e;
+	store_set_cache_builder(mime_parse);
+	t_init(&e, 1, 4u * 1024 * 1024);
+	/* Merges run only where this test says so. */
+	store_fts_set_policy(e.part, UINT64_MAX, UINT64_MAX);
+	uint64_t user = t_user(&e, "diff");
+	uint64_t mbox = t_mbox_id(&e, user, "INBOX");
+	append_generated(&e, user, mbox, 0, MESSAGES_GEN);
 	const char *root = getenv("RM_CORPUS_DIR") ? getenv("RM_CORPUS_DIR") : RM_CORPUS_DIR;
 	char dir[512];
 	snprintf(dir, sizeof(dir), "%s/spamassassin-public-corpus-sample/mime-rich", root);
@@ -257,31 +354,36 @@ int main(void)
 	corpus += load_corpus_dir(&e, user, mbox, dir, MESSAGES_CORPUS_MAX / 4);
 	snprintf(dir, sizeof(dir), "%s/mimekit-testdata", root);
 	corpus += load_corpus_dir(&e, user, mbox, dir, MESSAGES_CORPUS_MAX / 4);
-	uint32_t n = MESSAGES_GEN + corpus;
+	uint32_t n = MESSAGES_GEN + corpus + MESSAGES_LATE;
 	uint32_t *uids = rm_malloc(n * sizeof(*uids));
 	for (uint32_t i = 0; i < n; i++)
 		uids[i] = i + 1;
+	n -= MESSAGES_LATE;
 	printf("corpus: %u generated + %u real messages\n", MESSAGES_GEN, corpus);
 
 	unsigned diffs = 0;
-	uint64_t hits = 0, verified = 0;
-	struct rm_buf prog = { 0 };
-	for (unsigned i = 0; i < PROGRAMS; i++) {
-		rm_buf_reset(&prog);
-		rm_buf_putc(&prog, ' ');
-		random_key(&e, mbox, n, &prog, 0);
-		if (rnd(3) == 0) {
-			rm_buf_putc(&prog, ' ');
-			random_key(&e, mbox, n, &prog, 1);
-		}
-		diffs += compare_paths(&e, mbox, uids, n, rm_buf_cstr(&prog), &hits, &verified);
-	}
-	printf("%u programs: %llu hits, %llu candidates verified, %u differences\n", PROGRAMS,
-	       (unsigned long long)hits, (unsigned long long)verified, diffs);
-	CHECK(diffs == 0);
-	CHECK(hits > PROGRAMS);      /* the needles came from the messages */
+	CHECK(merged_mark(&e) == 1);
+	diffs += run_programs(&e, mbox, uids, n, "all in the tail");
+	merge_half(&e);
+	diffs += run_programs(&e, mbox, uids, n, "half-way through a generation");
+	merge_everything(&e);
+	uint64_t mark = merged_mark(&e);
+	CHECK(mark > 1);
+	append_generated(&e, user, mbox, MESSAGES_GEN, MESSAGES_LATE);
+	n += MESSAGES_LATE;
+	CHECK(merged_mark(&e) == mark);
+	diffs += run_programs(&e, mbox, uids, n, "merged, new tail on top");
 
-	/* After a rebuild from the log the index answers the same. */
+	/* A restart finds the tail where it was. */
+	t_close(&e);
+	t_open(&e, true);
+	store_fts_set_policy(e.part, UINT64_MAX, UINT64_MAX);
+	CHECK(merged_mark(&e) == mark);
+	diffs += run_programs(&e, mbox, uids, n, "after a restart");
+	CHECK(diffs == 0);
+
+	/* After a rebuild from the log the index dumps the same, with the
+	 * tail unmerged and after merging everything. */
 	t_close(&e);
 	t_open(&e, false);
 	struct store_verify_stats vs;
@@ -290,15 +392,11 @@ int main(void)
 	       (unsigned long long)vs.fts_docs, (unsigned long long)vs.fts_errors,
 	       (unsigned long long)vs.index_errors);
 	CHECK(vs.fts_errors == 0 && vs.fts_docs == n);
-	struct rm_buf live = { 0 }, rebuilt = { 0 };
-	t_dump(&e, &live);
-	struct store_replay_stats rs;
-	CHECK_OK(store_part_reindex(e.part, &rs));
-	t_dump(&e, &rebuilt);
-	CHECK(live.len == rebuilt.len && !memcmp(live.data, rebuilt.data, live.len));
-	rm_buf_free(&live);
-	rm_buf_free(&rebuilt);
-	rm_buf_free(&prog);
+	dump_equal_rebuilt(&e);
+	merge_everything(&e);
+	CHECK_OK(store_part_verify(e.part, &vs));
+	CHECK(vs.fts_errors == 0 && vs.fts_docs == n);
+	dump_equal_rebuilt(&e);
 	free(uids);
 	t_destroy(&e);
 	return 0;
