@@ -90,6 +90,24 @@ enum rm_err import_mailbox(struct import_sink *s, const char *name)
 	return err;
 }
 
+enum rm_err import_subscribe(struct import_sink *s, const char *name)
+{
+	collect_all(s);
+	rm_buf_reset(&s->line);
+	rm_buf_puts(&s->line, "SUBSCRIBE ");
+	control_arg_put(&s->line, s->login, strlen(s->login));
+	rm_buf_putc(&s->line, ' ');
+	control_arg_put(&s->line, name, strlen(name));
+	enum rm_err err = call(s);
+	if (err != RM_OK) {
+		fprintf(stderr, "ringmail: subscribing %s: %s", name, rm_buf_cstr(&s->resp));
+		s->failed++;
+	} else {
+		s->subscribed++;
+	}
+	return err;
+}
+
 enum rm_err import_message(struct import_sink *s, const char *mailbox, const struct import_msg *m)
 {
 	rm_buf_reset(&s->crlf);
@@ -128,9 +146,9 @@ enum rm_err import_message(struct import_sink *s, const char *mailbox, const str
 int import_end(struct import_sink *s)
 {
 	collect_all(s);
-	progress_end(&s->prog, ", %llu bytes, %llu mailboxes, %llu failed",
+	progress_end(&s->prog, ", %llu bytes, %llu mailboxes, %llu subscribed, %llu failed",
 		     (unsigned long long)s->bytes, (unsigned long long)s->mailboxes,
-		     (unsigned long long)s->failed);
+		     (unsigned long long)s->subscribed, (unsigned long long)s->failed);
 	rm_buf_free(&s->line);
 	rm_buf_free(&s->resp);
 	rm_buf_free(&s->crlf);

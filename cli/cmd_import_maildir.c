@@ -242,6 +242,50 @@ static size_t list_folders(const char *root, char ***names_r)
 	return n;
 }
 
+/* Dovecot's subscriptions file: "V\t2", an empty line, then a name a line
+ * with TAB between hierarchy levels; the older format has one name a line
+ * with the Maildir++ '.' between levels.  Names are modified UTF-7.
+ * Returns false when there is no file. */
+static bool import_subscriptions(struct import_sink *s, const char *dir)
+{
+	char path[4096];
+	struct rm_buf data = { 0 };
+	if (!join(path, sizeof(path), dir, "subscriptions") || !import_read_file(path, &data)) {
+		rm_buf_free(&data);
+		return false;
+	}
+	char *p = rm_buf_cstr(&data);
+	bool v2 = !strncmp(p, "V\t", 2);
+	if (v2) {
+		char *body = strstr(p, "\n\n");
+		p = body ? body + 2 : p + strlen(p);
+	}
+	while (*p) {
+		char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		char raw[RM_MAILBOX_NAME_MAX_BYTES * 2];
+		if (len && len < sizeof(raw)) {
+			memcpy(raw, p, len);
+			raw[len] = '\0';
+			for (char *q = raw; *q; q++)
+				if (*q == (v2 ? '\t' : '.'))
+					*q = MBOX_DELIM;
+			struct rm_buf name = { 0 };
+			const char *why;
+			if (mbox_name_from_client(raw, len, false, &name, &why) == RM_OK)
+				import_subscribe(s, rm_buf_cstr(&name));
+			else
+				fprintf(stderr, "ringmail: subscription %s skipped: %s\n", raw, why);
+			rm_buf_free(&name);
+		}
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	rm_buf_free(&data);
+	return true;
+}
+
 int import_maildir(struct import_sink *s, struct admin *a, const char *login, const char *dir)
 {
 	char **names;
@@ -260,6 +304,12 @@ int import_maildir(struct import_sink *s, struct admin *a, const char *login, co
 		for (size_t i = 0; i < n; i++)
 			if (fs[i].dir)
 				import_folder(s, &fs[i]);
+		/* Without Dovecot's list, every imported folder is subscribed:
+		 * clients that show subscribed folders only must see them. */
+		if (!import_subscriptions(s, dir))
+			for (size_t i = 0; i < n; i++)
+				if (fs[i].dir)
+					import_subscribe(s, fs[i].name);
 		rc = import_end(s) || rc;
 	} else {
 		rc = 1;

@@ -38,6 +38,7 @@ struct import_sink {
 	struct rm_buf resp;
 	struct rm_buf crlf;
 	uint64_t mailboxes;
+	uint64_t subscribed;
 	uint64_t bytes;
 	uint64_t failed;
 };
@@ -49,6 +50,9 @@ enum rm_err import_begin(struct import_sink *s, struct admin *a, const char *log
 /** Creates the mailbox (internal form: UTF-8, '/' levels) and its
  * superiors; one that exists is fine. */
 enum rm_err import_mailbox(struct import_sink *s, const char *name);
+/** Subscribes the mailbox name (internal form); a failure is printed and
+ * counted as failed. */
+enum rm_err import_subscribe(struct import_sink *s, const char *name);
 /** Sends one message to the mailbox.  Up to ADMIN_WINDOW APPENDs are in
  * flight at once (they share group commits and keep their order); a
  * failure is counted and printed when its response arrives, and is not

@@ -36,7 +36,7 @@ extern const struct conn_proto control_proto;
 
 enum control_verb { CTL_PING, CTL_USER_SHOW, CTL_USER_ENSURE, CTL_MAILBOX_LIST,
 		    CTL_MAILBOX_CREATE, CTL_MAILBOX_DELETE, CTL_APPEND, CTL_KICK, CTL_MSG_LIST,
-		    CTL_MSG_GET, CTL_USER_DELETE };
+		    CTL_MSG_GET, CTL_USER_DELETE, CTL_SUBSCRIBE };
 
 /** One request in flight (control.c builds it, control_ops.c runs it on
  * the owner).  Strings point into the connection's line buffer, which is
@@ -72,6 +72,7 @@ struct control_req {
 		struct store_mbox_create mc;
 		struct store_mbox_delete md;
 		struct store_user_delete ud;
+		struct store_subscribe sub;
 		struct store_append ap;
 	} rq;
 	struct store_rcpt rcpt;

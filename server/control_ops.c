@@ -257,6 +257,14 @@ static void with_user(struct control_req *r, struct store_view *v, const struct 
 		r->rq.mc.req.done = mutation_done;
 		store_mbox_create(req_part(r), &r->rq.mc);
 		return;
+	case CTL_SUBSCRIBE:
+		r->rq.sub.user_id = uid;
+		r->rq.sub.name = r->argv[2];
+		r->rq.sub.name_len = r->lens[2];
+		r->rq.sub.on = true;
+		r->rq.sub.req.done = mutation_done;
+		store_subscribe(req_part(r), &r->rq.sub);
+		return;
 	case CTL_MAILBOX_DELETE:
 		r->rq.md.user_id = uid;
 		r->rq.md.name = r->argv[2];

@@ -30,6 +30,7 @@ static const struct {
 	{ "MSG-LIST", CTL_MSG_LIST, 2, false },
 	{ "MSG-GET", CTL_MSG_GET, 3, false },
 	{ "USER-DELETE", CTL_USER_DELETE, 1, false },
+	{ "SUBSCRIBE", CTL_SUBSCRIBE, 2, true },
 };
 
 static const char *append_args(struct control_req *r, uint64_t append_max_bytes)

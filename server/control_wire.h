@@ -19,7 +19,8 @@
  * <size> raw message bytes and a LF, then the final line);
  * USER-DELETE login (ends the user's sessions and deletes every mailbox and
  * message; refused while the passwd-file, read again first, still has the
- * login: remove it there before).
+ * login: remove it there before); SUBSCRIBE login name (the name need not
+ * exist, RFC 9051 §6.3.9).
  */
 #ifndef RM_CONTROL_WIRE_H
 #define RM_CONTROL_WIRE_H

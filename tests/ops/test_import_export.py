@@ -98,6 +98,32 @@ def test_maildir_import(make_server, tmp_path):
     assert snap["Lists/Debian"][0][0] == {b"\\Draft"}
     assert "Lists" in snap
     assert "Caf&AOk-" in snap and mutf7_decode("Caf&AOk-") == "Caf\u00e9"
+    # No subscriptions file: every imported folder is subscribed.
+    assert ", 4 subscribed, 0 failed" in out, out
+    c = srv.login("alice", "wonderland")
+    subs = {u.split(b'"/" ')[1].strip(b'"') for u in c.ok('LSUB "" "*"').untagged}
+    assert {b"INBOX", b"Sent", b"Lists/Debian", b"Caf&AOk-"} <= subs, subs
+    c.close()
+
+
+def test_maildir_subscriptions_file(make_server, tmp_path):
+    """Dovecot's subscriptions file decides, in both of its formats."""
+    for content, want in ((b"V\t2\n\nLists\tDebian\nCaf&AOk-\n", {b"Lists/Debian", b"Caf&AOk-"}),
+                          (b"Sent\nLists.Debian\n", {b"Lists/Debian"})):
+        md = str(tmp_path / ("Maildir%d" % len(want) + content[:1].decode()))
+        write_maildir(md)
+        with open(os.path.join(md, "subscriptions"), "wb") as f:
+            f.write(content)
+        srv = make_server(users={"sub": "{PLAIN}pw"})
+        out = ringmail(srv, "import", "sub", "maildir", md)
+        assert ", 2 subscribed, 0 failed" in out, out
+        c = srv.login("sub", "pw")
+        subs = {u.split(b'"/" ')[1].strip(b'"') for u in c.ok('LSUB "" "*"').untagged}
+        c.close()
+        # The imported folders listed are subscribed, the others are not
+        # (Sent, a default folder of every new user, is subscribed anyway).
+        imported = {b"Lists/Debian", b"Caf&AOk-", b"Lists"}
+        assert subs & imported == want, subs
 
 
 def test_mbox_import(make_server, tmp_path):

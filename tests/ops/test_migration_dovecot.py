@@ -66,6 +66,10 @@ def populate(dc, msgs):
         c.send(('%s APPEND "%s" (%s) "%s" {%d+}\r\n' % (tag, folder, flags, date, len(m))).encode()
                + m + b"\r\n")
         assert c.read_response(tag).status == "OK"
+    # Dovecot keeps these in its "subscriptions" file (modified UTF-7,
+    # TAB between levels); Archive.2002 stays unsubscribed.
+    c.ok('SUBSCRIBE "Work"')
+    c.ok('SUBSCRIBE "Caf&AOk-"')
     c.ok("SELECT INBOX")
     c.ok("STORE 1:5 +FLAGS (\\Seen)")
     c.ok("STORE 2 +FLAGS (\\Flagged Urgent $Forwarded)")
@@ -117,8 +121,13 @@ def test_dovecot_maildir_migrates(make_server):
                               dc.maildir("mig")], capture_output=True, text=True)
         assert out.returncode == 0, out
         assert out.stdout.startswith("import: 60 messages in ")
+        assert ", 2 subscribed, 0 failed" in out.stdout, out.stdout
         srv.start()
         after = snapshot(srv.imap_port, "mig", "pw", "/")
+        c = login(srv.imap_port, "mig", "pw")
+        subs = {u.split(b'"/" ')[1].strip(b'"') for u in c.ok('LSUB "" "*"').untagged}
+        assert {b"Work", b"Caf&AOk-"} <= subs and b"Archive/2002" not in subs, subs
+        c.close()
     finally:
         dc.cleanup()
     # ringmail adds its default special-use folders; everything Dovecot
