@@ -174,6 +174,7 @@ int import_mbox(struct import_sink *s, struct admin *a, const char *login, const
 			for (const char *p = start; p < end;)
 				p = import_one(s, mailbox, p, end, &msg);
 			rm_buf_free(&msg);
+			import_subscribe(s, mailbox);   /* visible in clients that list subscriptions */
 		} else {
 			s->failed = total;
 		}

@@ -136,7 +136,7 @@ def test_mbox_import(make_server, tmp_path):
         b"Subject: two\nStatus: O\nX-UID: 7\n\nsecond\n\n")
     srv = make_server()
     out = ringmail(srv, "import", "bob", "mbox", str(mbox), "Archive/2023")
-    assert out.startswith("import: 2 messages") and "0 failed" in out
+    assert out.startswith("import: 2 messages") and "1 subscribed, 0 failed" in out, out
     snap = snapshot(srv, "bob", "builder")
     msgs = snap["Archive/2023"]
     assert msgs[0][0] == {b"\\Seen", b"\\Answered", b"\\Flagged", b"Work", b"$Label1"}
