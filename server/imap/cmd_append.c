@@ -272,8 +272,16 @@ void cmd_replace(struct imap_cmd *cmd)
 	a->n = 1;
 	uint32_t *uids;
 	unsigned n;
-	if (!imap_parse_eol(p) || !select_set_uids(cmd, &set, cmd->uid, &uids, &n)) {
+	if (!imap_parse_eol(p)) {
 		append_release(a);
+		return;
+	}
+	/* A bad sequence number is answered inside select_set_uids, which
+	 * ends the command and frees its arena (and `a` with it): keep the
+	 * message buffer in a local. */
+	struct store_msgbuf *msg = a->msgs[0].rq.msg;
+	if (!select_set_uids(cmd, &set, cmd->uid, &uids, &n)) {
+		store_msgbuf_free(&msg);
 		return;
 	}
 	if (n == 0 || s->view->readonly) {
