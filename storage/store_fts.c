@@ -43,10 +43,13 @@ enum rm_err store_view_fts_postings(struct store_view *v, uint32_t trigram, uint
 
 /* ---- merge policy ----------------------------------------------------------- */
 
-void store_fts_set_policy(struct part *part, uint64_t merge_bytes, uint64_t idle_ms)
+void store_fts_set_policy(struct part *part, uint64_t merge_bytes, uint64_t idle_ms,
+			  uint64_t step_lists, uint64_t step_pairs)
 {
 	part->fts_merge_bytes = merge_bytes;
 	part->fts_merge_idle_ms = idle_ms;
+	part->fts_step_lists = step_lists;
+	part->fts_step_pairs = step_pairs;
 }
 
 static uint64_t merge_bytes(const struct part *part)
@@ -75,8 +78,9 @@ void store_fts_merge_step(struct part *part, struct store_batch *b)
 	meta_fts_tail_stats(part->meta, &st);
 	uint64_t scale = 1 + st.bytes / merge_bytes(part);
 	bool wrote, done;
-	enum rm_err err = meta_fts_merge_step(b->txn, scale * RM_FTS_MERGE_STEP_LISTS,
-					      scale * RM_FTS_MERGE_STEP_PAIRS, &wrote, &done);
+	uint64_t lists = part->fts_step_lists ? part->fts_step_lists : RM_FTS_MERGE_STEP_LISTS;
+	uint64_t pairs = part->fts_step_pairs ? part->fts_step_pairs : RM_FTS_MERGE_STEP_PAIRS;
+	enum rm_err err = meta_fts_merge_step(b->txn, scale * lists, scale * pairs, &wrote, &done);
 	b->dirty |= wrote;
 	part->fts_waiting = err == RM_ERR_BUSY;
 	if (err && err != RM_ERR_BUSY)

@@ -167,6 +167,7 @@ struct part {
 	/* Full-text merge policy (store_fts.c); 0 = the limits.h default. */
 	uint64_t fts_merge_bytes;
 	uint64_t fts_merge_idle_ms;   /* UINT64_MAX: never for idleness */
+	uint64_t fts_step_lists, fts_step_pairs;
 	bool fts_waiting;             /* the last step found no generation place */
 
 	struct store_metrics m;
@@ -303,8 +304,10 @@ void store_fts_merge_step(struct part *part, struct store_batch *b);
  * another turn when more remain. */
 void store_fts_maybe_merge(struct part *part, uint64_t now_ms);
 /** Tests: merging starts at merge_bytes of tail text or after idle_ms
- * without a commit (0: the limits.h defaults; idle UINT64_MAX: never). */
-void store_fts_set_policy(struct part *part, uint64_t merge_bytes, uint64_t idle_ms);
+ * without a commit, in steps of step_lists lists / step_pairs pairs (0:
+ * the limits.h defaults; idle UINT64_MAX: never). */
+void store_fts_set_policy(struct part *part, uint64_t merge_bytes, uint64_t idle_ms,
+			  uint64_t step_lists, uint64_t step_pairs);
 
 /* ---- compact.c ------------------------------------------------------------ */
 

@@ -19,10 +19,10 @@
 #include <dirent.h>
 
 #include "tests/unit/test_store_util.h"
+#include "tests/unit/test_search_util.h"
 #include "bench/datagen.h"
 #include "index/fts_doc.h"
 #include "index/mime.h"
-#include "server/imap/search_eval.h"
 
 #define MESSAGES_GEN 2000u
 #define MESSAGES_CORPUS_MAX 400u
@@ -177,50 +177,14 @@ static void random_key(struct tenv *e, uint64_t mbox, uint32_t nmsgs, struct rm_
 
 /* ---- running ------------------------------------------------------------------- */
 
-static bool run_done_flag;
-static void run_done(struct search_run *r)
-{
-	(void)r;
-	run_done_flag = true;
-}
-
-/* Runs text (a program after "SEARCH") over uids; returns the match bytes
- * (malloc'd) and the counters. */
-static uint8_t *run(struct tenv *e, uint64_t mbox, const uint32_t *uids, uint32_t n,
-		    const char *text, enum search_path path, uint32_t *scanned_r, uint32_t *verified_r)
-{
-	struct rm_arena a;
-	rm_arena_init(&a, 4096);
-	struct imap_parser p;
-	imap_parser_init(&p, text, strlen(text), NULL, 0, &a);
-	p.utf8 = true;
-	struct search_program prog;
-	if (!search_parse(&p, false, &prog)) {
-		fprintf(stderr, "parse failed: %s: %s\n", text, p.error);
-		exit(1);
-	}
-	struct search_run r = { .part = e->part, .mailbox_id = mbox, .uids = uids, .n = n,
-				.prog = &prog, .path = path, .now_s = 1800000000, .done = run_done };
-	run_done_flag = false;
-	CHECK_OK(search_run_start(&r));
-	while (!run_done_flag)
-		rm_loop_turn(&e->loop, 1);
-	CHECK(r.err == RM_OK);
-	uint8_t *m = rm_malloc(n ? n : 1);
-	memcpy(m, r.match, n);
-	*scanned_r = r.scanned;
-	*verified_r = r.verified;
-	search_run_free(&r);
-	rm_arena_fini(&a);
-	return m;
-}
-
 static unsigned compare_paths(struct tenv *e, uint64_t mbox, const uint32_t *uids, uint32_t n,
 			      const char *text, uint64_t *hits_r, uint64_t *verified_r)
 {
 	uint32_t sc_i, ver_i, sc_s, ver_s;
-	uint8_t *a = run(e, mbox, uids, n, text, SEARCH_PATH_AUTO, &sc_i, &ver_i);
-	uint8_t *b = run(e, mbox, uids, n, text, SEARCH_PATH_SCAN, &sc_s, &ver_s);
+	uint8_t *a = t_search(e->part, &e->loop, mbox, uids, n, text, SEARCH_PATH_AUTO, &sc_i,
+			      &ver_i);
+	uint8_t *b = t_search(e->part, &e->loop, mbox, uids, n, text, SEARCH_PATH_SCAN, &sc_s,
+			      &ver_s);
 	unsigned diffs = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		*hits_r += a[i];
@@ -342,7 +306,7 @@ int main(void)
 	store_set_cache_builder(mime_parse);
 	t_init(&e, 1, 4u * 1024 * 1024);
 	/* Merges run only where this test says so. */
-	store_fts_set_policy(e.part, UINT64_MAX, UINT64_MAX);
+	store_fts_set_policy(e.part, UINT64_MAX, UINT64_MAX, 0, 0);
 	uint64_t user = t_user(&e, "diff");
 	uint64_t mbox = t_mbox_id(&e, user, "INBOX");
 	append_generated(&e, user, mbox, 0, MESSAGES_GEN);
@@ -377,7 +341,7 @@ int main(void)
 	/* A restart finds the tail where it was. */
 	t_close(&e);
 	t_open(&e, true);
-	store_fts_set_policy(e.part, UINT64_MAX, UINT64_MAX);
+	store_fts_set_policy(e.part, UINT64_MAX, UINT64_MAX, 0, 0);
 	CHECK(merged_mark(&e) == mark);
 	diffs += run_programs(&e, mbox, uids, n, "after a restart");
 	CHECK(diffs == 0);
