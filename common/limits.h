@@ -224,6 +224,11 @@ _Static_assert(RM_SCRAM_ITERATIONS_DEFAULT >= 4096, "RFC 7677 3");
  * compact_check_ms by the background policy. */
 #define RM_STORE_COMPACT_LIVE_DEFAULT_PERCENT 50u
 #define RM_STORE_COMPACT_CHECK_DEFAULT_MS (10u * 60 * 1000)
+/* Expunged UIDs a mailbox's vanished history (QRESYNC) remembers (config:
+ * vanished_keep; 0 = all).  Past keep + keep / RM_VANISHED_TRIM_SLACK_DIV
+ * the oldest are forgotten down to keep, in one VANISHED_TRIM record. */
+#define RM_VANISHED_KEEP_DEFAULT    100000u
+#define RM_VANISHED_TRIM_SLACK_DIV  16u
 /* Message reads in flight per partition (FETCH of many bodies): further
  * reads wait in a queue. */
 #define RM_STORE_READS_MAX          256u

@@ -262,7 +262,14 @@ enum rm_err meta_db_each(struct meta_txn *t, enum meta_db db, const void *prefix
 
 enum rm_err meta_db_del_prefix(struct meta_txn *t, enum meta_db db, const void *prefix, size_t plen)
 {
+	return meta_db_del_upto(t, db, prefix, plen, NULL, 0, NULL);
+}
+
+enum rm_err meta_db_del_upto(struct meta_txn *t, enum meta_db db, const void *prefix, size_t plen,
+			     const void *last, size_t last_len, uint64_t *deleted_r)
+{
 	RM_ASSERT(t->write);
+	uint64_t deleted = 0;
 	MDB_cursor *c;
 	int rc = mdb_cursor_open(t->txn, t->m->dbi[db], &c);
 	if (rc)
@@ -272,6 +279,12 @@ enum rm_err meta_db_del_prefix(struct meta_txn *t, enum meta_db db, const void *
 	while (rc == 0) {
 		if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
 			break;
+		if (last) {
+			int cmp = memcmp(k.mv_data, last, RM_MIN(k.mv_size, last_len));
+			if (cmp > 0 || (cmp == 0 && k.mv_size > last_len))
+				break;
+		}
+		deleted++;
 		/* Seek again rather than trust the cursor's position after a
 		 * delete at the end of a page. */
 		rc = mdb_cursor_del(c, 0);
@@ -281,5 +294,7 @@ enum rm_err meta_db_del_prefix(struct meta_txn *t, enum meta_db db, const void *
 			rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
 	}
 	mdb_cursor_close(c);
+	if (deleted_r)
+		*deleted_r = deleted;
 	return rc == 0 || rc == MDB_NOTFOUND ? RM_OK : meta_db_err(rc, "cursor_del");
 }

@@ -252,6 +252,7 @@ static enum rm_err expunge_entry(struct apply *a, struct store_mailbox *mb, stru
 	rm_be32_put(uid, e->uid);
 	if (err == RM_OK)
 		err = meta_db_put(a->t, META_DB_VANISHED, k, 16, uid, 4);
+	mb->vanished_count++;
 	count_msg(mb, u, m.flags, m.size_bytes, -1);
 	bump_modseq(a, mb, e->modseq);
 	return err;
@@ -503,6 +504,32 @@ static enum rm_err apply_keyword(struct apply *a)
 	return err ? err : put_user(a->t, &u);
 }
 
+/* ---- vanished history --------------------------------------------------- */
+
+/* The history forgets expunges at or below the floor (RFC 7162 §5.3 lets a
+ * server bound it; QRESYNC below the floor falls back to "every UID not
+ * present", server/imap/fetch_write.c). */
+static enum rm_err apply_vanished_trim(struct apply *a)
+{
+	struct store_mailbox mb;
+	struct store_user u;
+	enum rm_err err = load_owner(a, &mb, &u);
+	if (err)
+		return err;
+	if (a->r->modseq <= mb.vanished_floor_modseq)
+		return RM_OK;
+	uint8_t pre[8], last[16];
+	rm_be64_put(pre, mb.id);
+	key_mbox_u64(last, mb.id, a->r->modseq);
+	uint64_t gone = 0;
+	err = meta_db_del_upto(a->t, META_DB_VANISHED, pre, 8, last, 16, &gone);
+	if (err)
+		return err;
+	mb.vanished_floor_modseq = a->r->modseq;
+	mb.vanished_count -= RM_MIN(gone, mb.vanished_count);
+	return put_mailbox(a->t, &mb);
+}
+
 /* ---- dispatch ----------------------------------------------------------- */
 
 static enum rm_err apply_type(struct apply *a)
@@ -519,6 +546,7 @@ static enum rm_err apply_type(struct apply *a)
 	case LOG_T_USER_CREATE: return apply_user_create(a);
 	case LOG_T_USER_DELETE: return apply_user_delete(a);
 	case LOG_T_KEYWORD: return apply_keyword(a);
+	case LOG_T_VANISHED_TRIM: return apply_vanished_trim(a);
 	default: return RM_ERR_CORRUPT;
 	}
 }

@@ -7,7 +7,7 @@
  *   user      u64 id, u64 messages, u64 bytes, u32 keywords            28
  *   mailbox   u64 id, u32 uidvalidity, u32 special-use, u64 uidnext,
  *             u64 highestmodseq, u64 messages, u64 unseen, u64 deleted,
- *             u64 size, u64 vanished floor                             72
+ *             u64 size, u64 vanished floor, u64 vanished count         80
  *   message   u64 modseq, i64 internal date, i64 save date, u64 size,
  *             u64 blob LSN, u32 flags, u16 nkw, nkw x u16          46+2n
  *   blob      u32 segment, u32 generation, u64 offset, u64 size, u32 refs 28
@@ -23,7 +23,8 @@
 #include "common/limits.h"
 #include "index/meta.h"
 
-#define META_FORMAT_VERSION 1u
+/* 2: mailbox values carry the vanished count (VANISHED_TRIM). */
+#define META_FORMAT_VERSION 2u
 
 enum meta_db {
 	META_DB_META,
@@ -61,7 +62,7 @@ struct meta_txn {
 };
 
 #define META_USER_BYTES     28u
-#define META_MAILBOX_BYTES  72u
+#define META_MAILBOX_BYTES  80u
 #define META_MSG_BYTES      46u
 #define META_BLOB_BYTES     28u
 #define META_SEGMENT_BYTES  44u
@@ -91,6 +92,10 @@ enum rm_err meta_db_each(struct meta_txn *t, enum meta_db db, const void *prefix
 			 meta_db_each_fn *fn, void *arg);
 /** Deletes every key starting with prefix. */
 enum rm_err meta_db_del_prefix(struct meta_txn *t, enum meta_db db, const void *prefix, size_t plen);
+/** The same for the keys with prefix that sort at or below `last` (NULL:
+ * all of them); *deleted_r (may be NULL) counts them. */
+enum rm_err meta_db_del_upto(struct meta_txn *t, enum meta_db db, const void *prefix, size_t plen,
+			     const void *last, size_t last_len, uint64_t *deleted_r);
 
 /** (user id, name) key into out (META_UKEY_MAX); returns its length. */
 size_t meta_key_uname(uint8_t *out, uint64_t user_id, const char *name, size_t len);

@@ -121,7 +121,8 @@ static bool has_lsn(const uint64_t *lsns, size_t n, size_t *at, uint64_t lsn)
  * documents below the merge mark need to be posted). */
 static enum rm_err pairs_check(struct vstate *s)
 {
-	qsort(s->v, s->n, sizeof(*s->v), pair_cmp);
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), pair_cmp);
 	for (size_t i = 0; i < s->n;) {
 		uint64_t *lsns;
 		size_t n, j = i, at = 0;

@@ -36,6 +36,7 @@ void meta_mailbox_enc(uint8_t *out, const struct store_mailbox *mb)
 	rm_le64_put(out + 48, mb->deleted);
 	rm_le64_put(out + 56, mb->size_bytes);
 	rm_le64_put(out + 64, mb->vanished_floor_modseq);
+	rm_le64_put(out + 72, mb->vanished_count);
 }
 
 enum rm_err meta_mailbox_dec(const MDB_val *v, struct store_mailbox *mb)
@@ -53,6 +54,7 @@ enum rm_err meta_mailbox_dec(const MDB_val *v, struct store_mailbox *mb)
 	mb->deleted = rm_le64_get(p + 48);
 	mb->size_bytes = rm_le64_get(p + 56);
 	mb->vanished_floor_modseq = rm_le64_get(p + 64);
+	mb->vanished_count = rm_le64_get(p + 72);
 	return RM_OK;
 }
 

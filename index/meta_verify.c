@@ -78,6 +78,21 @@ static enum rm_err verify_mailbox(struct meta_txn *t, const struct store_mailbox
 		report(st, "mailbox_counters", mb->id, n);
 	if (maxms > mb->highestmodseq)
 		report(st, "highestmodseq", mb->id, maxms);
+	/* The vanished history: counted, and nothing at or below the floor. */
+	uint64_t nv = 0;
+	uint32_t uid;
+	uint64_t ms;
+	err = meta_iter_vanished(t, mb->id, 0, &it);
+	if (err)
+		return err;
+	while ((rc = meta_iter_vanished_next(it, &uid, &ms)) == 1) {
+		nv++;
+		if (ms <= mb->vanished_floor_modseq || ms > mb->highestmodseq)
+			report(st, "vanished_modseq", mb->id, uid);
+	}
+	meta_iter_free(&it);
+	if (rc < 0 || nv != mb->vanished_count)
+		report(st, "vanished_count", mb->id, nv);
 	sum->messages += n;
 	sum->size_bytes += size;
 	return RM_OK;
@@ -111,7 +126,8 @@ static enum rm_err verify_user(struct meta_txn *t, const struct store_user *u,
 static enum rm_err verify_refs(struct meta_txn *t, struct lsn_list *refs,
 			       struct meta_verify_stats *st)
 {
-	qsort(refs->v, refs->n, sizeof(*refs->v), lsn_cmp);
+	if (refs->n)
+		qsort(refs->v, refs->n, sizeof(*refs->v), lsn_cmp);
 	struct meta_iter *it;
 	enum rm_err err = meta_iter_blobs(t, 0, UINT64_MAX, &it);
 	if (err)

@@ -90,6 +90,9 @@ static const struct key keys[] = {
 	  "Background compaction rewrites sealed segments whose live bytes fall under this percentage." },
 	{ "compact_check_ms", K_MS, NUM(compact_check_ms), "10m",
 	  "How often an idle partition looks for segments to compact; 0 = never in the background." },
+	{ "vanished_keep", K_UINT, NUM(vanished_keep), "100000",
+	  "Expunged UIDs each mailbox remembers for QRESYNC (about 40 bytes each); a client older than "
+	  "the oldest gets every UID it names that is gone. 0 = all." },
 };
 
 static const struct key *key_find(const char *name)

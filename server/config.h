@@ -62,6 +62,7 @@ struct rm_config {
 	uint64_t checkpoint_idle_ms;
 	unsigned compact_live_percent;
 	uint64_t compact_check_ms;
+	unsigned vanished_keep;
 };
 
 /** Fills cfg with the defaults of every key. */

@@ -53,11 +53,16 @@ static void mailbox_line(struct rm_buf *o, const struct store_mailbox *mb)
 {
 	rm_buf_puts(o, "* mailbox ");
 	control_arg_put(o, mb->name, mb->name_len);
+	/* vanished_floor: QRESYNC from a MODSEQ below it gets every absent UID
+	 * (the history of older expunges was trimmed, config vanished_keep). */
 	rm_buf_printf(o, " id=%llu uidvalidity=%u uidnext=%llu messages=%llu unseen=%llu "
-		      "size=%llu special_use=%u\n", (unsigned long long)mb->id, mb->uidvalidity,
+		      "size=%llu special_use=%u highestmodseq=%llu vanished=%llu "
+		      "vanished_floor=%llu\n", (unsigned long long)mb->id, mb->uidvalidity,
 		      (unsigned long long)mb->uidnext, (unsigned long long)mb->messages,
 		      (unsigned long long)mb->unseen, (unsigned long long)mb->size_bytes,
-		      mb->special_use);
+		      mb->special_use, (unsigned long long)mb->highestmodseq,
+		      (unsigned long long)mb->vanished_count,
+		      (unsigned long long)mb->vanished_floor_modseq);
 }
 
 static enum rm_err list_mailboxes(struct control_req *r, struct store_view *v, uint64_t user_id)

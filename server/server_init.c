@@ -100,6 +100,7 @@ enum rm_err server_open_services(struct server *srv)
 	opts.checkpoint_idle_ms = srv->cfg.checkpoint_idle_ms;
 	opts.compact_live_percent = srv->cfg.compact_live_percent;
 	opts.compact_check_ms = srv->cfg.compact_check_ms;
+	opts.vanished_keep = srv->cfg.vanished_keep;
 	enum rm_err err = store_open(srv->cfg.data_dir, &opts, &srv->store);
 	if (err != RM_OK) {
 		fprintf(stderr, "data directory %s: %s%s\n", srv->cfg.data_dir, rm_err_str(err),

@@ -60,6 +60,11 @@
  *   USER_CREATE  u64 user, u16 login length, login (lower-cased)
  *   USER_DELETE  u64 user
  *   KEYWORD      u64 user, u16 keyword id, u16 name length, name
+ *   VANISHED_TRIM u64 user, u64 mailbox, u64 floor: the mailbox's vanished
+ *                history forgets the expunges with MODSEQ <= floor (written
+ *                by the store when a mailbox remembers more than
+ *                vanished_keep expunged UIDs; QRESYNC then falls back for
+ *                clients older than the floor)
  *
  * Writing: a batch (all records of one loop turn) is one writev at the
  * segment's tail linked to one fdatasync; its last record carries
@@ -98,7 +103,8 @@ enum log_type {
 	LOG_T_USER_CREATE = 9,
 	LOG_T_USER_DELETE = 10,
 	LOG_T_KEYWORD = 11,
-	LOG_T__MAX = 11
+	LOG_T_VANISHED_TRIM = 12,
+	LOG_T__MAX = 12
 };
 
 /* Highest MODSEQ a record may carry (RFC 7162 mod-sequence-value). */

@@ -20,6 +20,7 @@ static const char *const type_names[] = {
 	[LOG_T_USER_CREATE] = "USER_CREATE",
 	[LOG_T_USER_DELETE] = "USER_DELETE",
 	[LOG_T_KEYWORD] = "KEYWORD",
+	[LOG_T_VANISHED_TRIM] = "VANISHED_TRIM",
 };
 
 const char *log_type_name(unsigned type)
@@ -305,6 +306,11 @@ enum rm_err log_rec_parse(struct log_rec *r)
 		break;
 	case LOG_T_USER_DELETE:
 		r->user_id = rd_u64(&d);
+		break;
+	case LOG_T_VANISHED_TRIM:
+		r->user_id = rd_u64(&d);
+		r->mailbox_id = rd_u64(&d);
+		r->modseq = rd_u64(&d);
 		break;
 	case LOG_T_KEYWORD:
 		r->user_id = rd_u64(&d);

@@ -57,6 +57,7 @@ struct log_rec {
 	uint32_t special_use;
 	uint8_t on;
 	uint16_t kw_id;
+	uint64_t modseq;           /* VANISHED_TRIM floor */
 	const char *name;          /* mailbox name, login or keyword */
 	uint16_t name_len;
 };

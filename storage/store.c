@@ -22,6 +22,7 @@ void store_opts_default(struct store_opts *o)
 	o->checkpoint_idle_ms = RM_STORE_CHECKPOINT_IDLE_DEFAULT_MS;
 	o->compact_live_percent = RM_STORE_COMPACT_LIVE_DEFAULT_PERCENT;
 	o->compact_check_ms = RM_STORE_COMPACT_CHECK_DEFAULT_MS;
+	o->vanished_keep = RM_VANISHED_KEEP_DEFAULT;
 }
 
 void store_set_cache_builder(enum rm_err (*fn)(const char *msg, size_t len,

@@ -65,6 +65,7 @@ struct store_opts {
 	uint64_t checkpoint_idle_ms;     /* 0: checkpoint only at close */
 	unsigned compact_live_percent;   /* background compaction threshold */
 	uint64_t compact_check_ms;       /* 0: no background compaction */
+	uint64_t vanished_keep;          /* expunged UIDs per mailbox; 0: all */
 };
 void store_opts_default(struct store_opts *o);
 

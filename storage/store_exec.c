@@ -200,6 +200,36 @@ static unsigned ids_normalize(uint16_t *ids, unsigned n)
 	return j;
 }
 
+enum rm_err store_exec_vanished_trim(struct store_exec *x, uint64_t user_id, uint64_t mailbox_id)
+{
+	uint64_t keep = x->part->store->opts.vanished_keep;
+	struct store_mailbox mb;
+	if (keep == 0)
+		return RM_OK;
+	enum rm_err err = meta_mailbox_by_id(x->t, mailbox_id, &mb);
+	if (err || mb.vanished_count <= keep + keep / RM_VANISHED_TRIM_SLACK_DIV)
+		return err;
+	/* The MODSEQ of the (count - keep)th oldest expunge becomes the floor:
+	 * every expunge has a MODSEQ of its own, so exactly keep remain. */
+	uint64_t drop = mb.vanished_count - keep, seen = 0, floor = 0;
+	struct meta_iter *it;
+	err = meta_iter_vanished(x->t, mailbox_id, mb.vanished_floor_modseq, &it);
+	if (err)
+		return err;
+	uint32_t uid;
+	int rc;
+	while (seen < drop && (rc = meta_iter_vanished_next(it, &uid, &floor)) == 1)
+		seen++;
+	meta_iter_free(&it);
+	if (seen < drop)
+		return RM_ERR_CORRUPT;      /* the count disagrees with the history */
+	size_t start = log_rec_begin(&x->b->recs, LOG_T_VANISHED_TRIM);
+	log_rec_put_u64(&x->b->recs, user_id);
+	log_rec_put_u64(&x->b->recs, mailbox_id);
+	log_rec_put_u64(&x->b->recs, floor);
+	return store_exec_emit(x, start);
+}
+
 static bool keyword_name_ok(const char *name, size_t len)
 {
 	if (len == 0 || len > RM_KEYWORD_MAX_BYTES)

@@ -169,5 +169,6 @@ enum rm_err store_flags_exec_expunge(struct store_exec *x, struct store_req *req
 	}
 	rq->expunged = count;
 	store_exec_touch(x, rq->mailbox_id);
-	return store_exec_emit(x, start);
+	err = store_exec_emit(x, start);
+	return err ? err : store_exec_vanished_trim(x, rq->user_id, rq->mailbox_id);
 }

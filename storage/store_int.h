@@ -237,6 +237,10 @@ void store_exec_refuse(struct store_req *req);
 /** Sorted, duplicate-free copy of uids (malloc'd, caller frees); returns
  * its length. */
 unsigned store_exec_uniq_uids(const uint32_t *uids, unsigned n, uint32_t **out_r);
+/** After an expunge: forgets the oldest expunges of a mailbox whose vanished
+ * history passed opts.vanished_keep (plus slack), with a VANISHED_TRIM
+ * record in the same batch. */
+enum rm_err store_exec_vanished_trim(struct store_exec *x, uint64_t user_id, uint64_t mailbox_id);
 /** Records a mailbox touched by the batch (watchers). */
 void store_exec_touch(struct store_exec *x, uint64_t mailbox_id);
 /** The mailbox, which must exist and belong to the user (else

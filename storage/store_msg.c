@@ -155,7 +155,8 @@ static enum rm_err move_expunge(struct store_exec *x, struct store_copy *rq, uin
 	}
 	free(uids);
 	store_exec_touch(x, rq->src_mailbox_id);
-	return store_exec_emit(x, start);
+	enum rm_err err = store_exec_emit(x, start);
+	return err ? err : store_exec_vanished_trim(x, rq->user_id, rq->src_mailbox_id);
 }
 
 enum rm_err store_msg_exec_copy(struct store_exec *x, struct store_req *req)

@@ -62,6 +62,7 @@ struct store_mailbox {
 	/* Expunges with MODSEQ above this are all in the vanished history
 	 * (RFC 7162 §3.2.5.1); 0 = complete since the mailbox was created. */
 	uint64_t vanished_floor_modseq;
+	uint64_t vanished_count;     /* expunged UIDs the history holds */
 };
 
 struct store_msg {

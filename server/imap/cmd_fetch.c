@@ -396,7 +396,7 @@ void cmd_fetch(struct imap_cmd *cmd)
 				  f->req.items[i].kind <= FI_BINARY_SIZE) ||
 				 f->req.items[i].kind == FI_THREADID;
 	if (f->req.vanished)
-		fetch_write_vanished(s, &f->set, f->req.changedsince_modseq);
+		fetch_write_vanished(s, &f->set, f->req.changedsince_modseq, 0);
 	imap_cmd_async_begin(cmd);
 	if (f->req.sets_seen && !s->view->readonly &&
 	    select_set_uids(cmd, &set, f->set_uid, &f->uids, &f->n) && f->n) {

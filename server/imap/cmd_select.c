@@ -23,12 +23,13 @@ struct select_params {
 	uint32_t uidvalidity;
 	uint64_t modseq;
 	struct seqset known;      /* known UIDs; n == 0: not given */
+	struct seqset match_seqs, match_uids;   /* seq-match-data; n == 0: none */
 };
 
 /* qresync-params (RFC 7162 §7):
  * "QRESYNC" SP "(" uidvalidity SP mod-sequence-value [SP known-uids]
- *     [SP seq-match-data] ")" — the match data is a hint we may ignore
- * (§3.2.5.2), so it is parsed and dropped. */
+ *     [SP seq-match-data] ")" — the match data matters only when the
+ * client's MODSEQ is older than the vanished history (§3.2.5.2). */
 static bool parse_qresync(struct imap_cmd *cmd, struct select_params *sp)
 {
 	struct imap_parser *p = &cmd->p;
@@ -46,9 +47,9 @@ static bool parse_qresync(struct imap_cmd *cmd, struct select_params *sp)
 		if (sp->known.n && !imap_parse_try_sp(p))
 			return imap_parse_rparen(p);
 		if (imap_parse_peek(p) == '(') {
-			struct seqset seqs, uids;
-			if (!imap_parse_lparen(p) || !seqset_parse(p, false, &seqs) || !imap_parse_sp(p) ||
-			    !seqset_parse(p, false, &uids) || !imap_parse_rparen(p))
+			if (!imap_parse_lparen(p) || !seqset_parse(p, false, &sp->match_seqs) ||
+			    !imap_parse_sp(p) || !seqset_parse(p, false, &sp->match_uids) ||
+			    !imap_parse_rparen(p))
 				return false;
 		}
 	}
@@ -79,6 +80,46 @@ static bool parse_select_params(struct imap_cmd *cmd, struct select_params *sp)
 	return imap_parse_rparen(p);
 }
 
+/* Walks a parsed (unresolved, client-ordered) set value by value. */
+struct set_walk {
+	const struct seqset *s;
+	size_t r;
+	uint64_t next;
+};
+
+static bool set_walk_next(struct set_walk *w, uint32_t *v)
+{
+	while (w->r < w->s->n) {
+		const struct seq_range *r = &w->s->r[w->r];
+		uint32_t lo = RM_MIN(r->lo, r->hi), hi = RM_MAX(r->lo, r->hi);
+		if (w->next < lo)
+			w->next = lo;
+		if (w->next <= hi) {
+			*v = (uint32_t)w->next++;
+			return true;
+		}
+		w->r++;
+		w->next = 0;
+	}
+	return false;
+}
+
+/* RFC 7162 §3.2.5.2: the client knows every expunge up to the UID of the
+ * last (sequence number, UID) pair that still matches the mailbox, walking
+ * the pairs in order until the first that does not. */
+static uint32_t seq_match_above(const struct imap_view *view, const struct select_params *sp)
+{
+	struct set_walk ws = { &sp->match_seqs, 0, 0 }, wu = { &sp->match_uids, 0, 0 };
+	uint32_t seq, uid, above = 0;
+	for (uint32_t i = 0; i < view->n && set_walk_next(&ws, &seq) && set_walk_next(&wu, &uid);
+	     i++) {
+		if (seq == 0 || seq > view->n || view->uids[seq - 1] != uid)
+			break;
+		above = uid;
+	}
+	return above;
+}
+
 /* QRESYNC resynchronization (RFC 7162 §3.2.5.1): what changed since the
  * client's MODSEQ among the UIDs it knows, as VANISHED (EARLIER) and FETCH
  * with UID, FLAGS and MODSEQ. */
@@ -97,7 +138,7 @@ static void select_qresync(struct imap_session *s, struct store_view *v,
 	} else {
 		seqset_resolve(&sp->known, (uint32_t)RM_MIN(mb->uidnext - 1, (uint64_t)UINT32_MAX));
 	}
-	fetch_write_vanished(s, &sp->known, sp->modseq);
+	fetch_write_vanished(s, &sp->known, sp->modseq, seq_match_above(s->view, sp));
 	struct store_iter *it;
 	if (store_view_changed(v, mb->id, sp->modseq, &it) != RM_OK)
 		return;

@@ -313,14 +313,52 @@ bool fetch_write(struct imap_session *s, struct store_view *v, const struct fetc
 	return true;
 }
 
-void fetch_write_vanished(struct imap_session *s, const struct seqset *set, uint64_t since)
+/* UIDs of set (resolved), above `above` and below uidnext, that are not in
+ * the mailbox: what a client older than the history's floor must be told
+ * (RFC 7162 §5.1; a UID that never existed may be named, §3.2.5.1). */
+static void vanished_absent(struct store_view *v, uint64_t mailbox_id, uint64_t uidnext,
+			    const struct seqset *set, uint32_t above, struct rm_buf *uids)
+{
+	uint32_t last = (uint32_t)RM_MIN(uidnext - 1, (uint64_t)UINT32_MAX);
+	if (uidnext <= 1 || above >= last)
+		return;
+	struct store_iter *it;
+	if (store_view_msgs(v, mailbox_id, above + 1, &it) != RM_OK)
+		return;
+	struct store_msg m;
+	int rc = store_iter_msg(it, &m);
+	for (size_t i = 0; i < set->n; i++) {
+		uint64_t lo = RM_MAX(set->r[i].lo, (uint64_t)above + 1);
+		uint64_t hi = RM_MIN(set->r[i].hi, last);
+		for (uint64_t u = lo; u <= hi; u++) {
+			while (rc == 1 && m.uid < u)
+				rc = store_iter_msg(it, &m);
+			if (rc == 1 && m.uid == u)
+				continue;
+			uint32_t u32 = (uint32_t)u;
+			rm_buf_append(uids, &u32, sizeof(u32));
+		}
+	}
+	store_iter_free(&it);
+}
+
+void fetch_write_vanished(struct imap_session *s, const struct seqset *set, uint64_t since,
+			  uint32_t above)
 {
 	struct store_view *v;
 	if (store_view_begin(session_part(s), &v) != RM_OK)
 		return;
 	struct store_iter *it;
 	struct rm_buf uids = { 0 };
-	if (store_view_vanished(v, s->view->mailbox_id, since, &it) == RM_OK) {
+	struct store_mailbox mb;
+	if (store_view_mailbox_by_id(v, s->view->mailbox_id, &mb) != RM_OK) {
+		store_view_end(&v);
+		return;
+	}
+	if (since < mb.vanished_floor_modseq) {
+		/* The history was trimmed past what the client knows. */
+		vanished_absent(v, mb.id, mb.uidnext, set, above, &uids);
+	} else if (store_view_vanished(v, mb.id, since, &it) == RM_OK) {
 		/* Collected, sorted and compressed: the history is in MODSEQ
 		 * order, the response wants a UID set. */
 		uint32_t uid;

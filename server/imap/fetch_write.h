@@ -55,7 +55,12 @@ bool fetch_write(struct imap_session *s, struct store_view *v, const struct fetc
 int fetch_u32_cmp(const void *a, const void *b);
 
 /** Writes "* VANISHED (EARLIER) <uids>" for the UIDs in set expunged with
- * a MODSEQ above since (RFC 7162 §3.2.6, §3.2.10.1); nothing when none. */
-void fetch_write_vanished(struct imap_session *s, const struct seqset *set, uint64_t since);
+ * a MODSEQ above since (RFC 7162 §3.2.6, §3.2.10.1); nothing when none.
+ * When since is below the mailbox's vanished floor (the history was
+ * trimmed, config vanished_keep) it names every UID of set above `above`
+ * and below UIDNEXT that is not in the mailbox instead (§5.1); `above`
+ * comes from SELECT's seq-match-data (§3.2.5.2), else 0. */
+void fetch_write_vanished(struct imap_session *s, const struct seqset *set, uint64_t since,
+			  uint32_t above);
 
 #endif

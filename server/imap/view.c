@@ -295,30 +295,66 @@ static int u32_cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* Expunges reported: EXPUNGE per message (highest sequence number first,
- * so every number is valid when sent) or one VANISHED (RFC 7162 §3.2.10). */
-static void sync_expunges(struct imap_session *s, struct store_view *v, uint64_t upto)
+static void seq_push(uint32_t **seqs, size_t *n, size_t *cap, uint32_t seq)
 {
-	struct imap_view *view = s->view;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*seqs = rm_realloc(*seqs, *cap * sizeof(**seqs));
+	}
+	(*seqs)[(*n)++] = seq;
+}
+
+/* Sequence numbers of the view's messages that are gone: from the vanished
+ * history since the view's MODSEQ, or, when the history was trimmed past it
+ * (vanished_floor_modseq, config vanished_keep), by walking the mailbox
+ * against the view. */
+static enum rm_err gone_seqs(struct imap_view *view, struct store_view *v, uint64_t floor,
+			     uint32_t **seqs, size_t *n)
+{
+	size_t cap = 0;
 	struct store_iter *it;
+	if (view->expunge_modseq < floor) {
+		if (!view->n || store_view_msgs(v, view->mailbox_id, view->uids[0], &it) != RM_OK)
+			return view->n ? RM_ERR_IO : RM_OK;
+		struct store_msg m;
+		int rc = store_iter_msg(it, &m);
+		for (uint32_t i = 0; i < view->n; i++) {
+			while (rc == 1 && m.uid < view->uids[i])
+				rc = store_iter_msg(it, &m);
+			if (rc < 0)
+				break;
+			if (rc == 0 || m.uid != view->uids[i])
+				seq_push(seqs, n, &cap, i + 1);
+		}
+		store_iter_free(&it);
+		return rc < 0 ? RM_ERR_IO : RM_OK;
+	}
 	if (store_view_vanished(v, view->mailbox_id, view->expunge_modseq, &it) != RM_OK)
-		return;
-	uint32_t *seqs = NULL;
-	size_t n = 0, cap = 0;
+		return RM_ERR_IO;
 	uint32_t uid;
 	uint64_t modseq;
 	while (store_iter_vanished(it, &uid, &modseq) == 1) {
 		uint32_t seq = view_seq(view, uid);
-		if (!seq)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			seqs = rm_realloc(seqs, cap * sizeof(*seqs));
-		}
-		seqs[n++] = seq;
+		if (seq)
+			seq_push(seqs, n, &cap, seq);
 	}
 	store_iter_free(&it);
-	view->expunge_modseq = upto;
+	return RM_OK;
+}
+
+/* Expunges reported: EXPUNGE per message (highest sequence number first,
+ * so every number is valid when sent) or one VANISHED (RFC 7162 §3.2.10). */
+static void sync_expunges(struct imap_session *s, struct store_view *v,
+			  const struct store_mailbox *mb)
+{
+	struct imap_view *view = s->view;
+	uint32_t *seqs = NULL;
+	size_t n = 0;
+	if (gone_seqs(view, v, mb->vanished_floor_modseq, &seqs, &n) != RM_OK) {
+		free(seqs);
+		return;
+	}
+	view->expunge_modseq = mb->highestmodseq;
 	if (!n)
 		return;
 	qsort(seqs, n, sizeof(*seqs), u32_cmp_desc);
@@ -465,7 +501,7 @@ void view_sync(struct imap_session *s, bool allow_expunge, bool send_uid)
 		return;
 	}
 	if (allow_expunge && mb.highestmodseq > view->expunge_modseq)
-		sync_expunges(s, v, mb.highestmodseq);
+		sync_expunges(s, v, &mb);
 	sync_new(s, v, &mb);
 	if (mb.highestmodseq > view->flags_modseq)
 		sync_flags_keywords(s, v);

@@ -34,7 +34,20 @@ struct mbox {
 	uint64_t uidnext;
 	struct mmsg msgs[MSG_MAX];
 	unsigned n;
+	uint64_t vanished;        /* expunges the vanished history holds */
 };
+
+/* The history is trimmed to VANISHED_KEEP once it passes keep + keep / 16
+ * (one VANISHED_TRIM per expunge request, storage/store_exec.c). */
+#define VANISHED_KEEP 16u
+static unsigned trimmed_seen;   /* mailboxes seen with a trimmed history */
+
+static void vanished_add(struct mbox *m, unsigned gone)
+{
+	m->vanished += gone;
+	if (m->vanished > VANISHED_KEEP + VANISHED_KEEP / RM_VANISHED_TRIM_SLACK_DIV)
+		m->vanished = VANISHED_KEEP;
+}
 
 struct muser {
 	uint64_t id;
@@ -275,11 +288,16 @@ static void op_copy(struct tenv *e, struct muser *u, bool move)
 	}
 	CHECK(rq.copied == copied);
 	if (move) {
+		unsigned moved = 0;
 		for (unsigned i = 0; i < n; i++) {
 			struct mmsg *s = find_msg(src, uids[i]);
-			if (s)
+			if (s) {
 				*s = src->msgs[--src->n];
+				moved++;
+			}
 		}
+		if (moved)
+			vanished_add(src, moved);
 	}
 	/* Copies get new MODSEQs, above everything the target had. */
 	struct store_view *v;
@@ -352,6 +370,8 @@ static void op_expunge(struct tenv *e, struct muser *u)
 		}
 	}
 	CHECK(got == gone);
+	if (gone)
+		vanished_add(m, gone);
 }
 
 /* ---- comparison ------------------------------------------------------------- */
@@ -377,6 +397,8 @@ static void compare_mailbox(struct tenv *e, struct store_view *v, struct muser *
 	CHECK_OK(store_view_mailbox(v, u->id, m->name, strlen(m->name), &smb));
 	CHECK(smb.id == m->id && smb.uidvalidity == m->uidvalidity && smb.uidnext == m->uidnext);
 	CHECK(smb.messages == m->n);
+	CHECK(smb.vanished_count == m->vanished);
+	trimmed_seen += smb.vanished_floor_modseq > 0;
 	uint64_t unseen = 0, deleted = 0, size = 0, maxms = 0;
 	for (unsigned i = 0; i < m->n; i++) {
 		struct mmsg *s = &m->msgs[i];
@@ -489,9 +511,13 @@ int main(void)
 	fprintf(stderr, "seed=%llu ops=%u\n", (unsigned long long)rng, ops);
 	struct tenv e;
 	t_init(&e, 1, 256u * 1024);
+	t_close(&e);
+	e.opts.vanished_keep = VANISHED_KEEP;
+	t_open(&e, true);
 	setup_users(&e);
 	run_ops(&e, ops);
 	compare(&e, true);
+	CHECK(trimmed_seen > 0);
 	/* The index rebuilt from the log equals the live one. */
 	struct rm_buf live = {0}, rebuilt = {0};
 	t_close(&e);
