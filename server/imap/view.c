@@ -384,8 +384,10 @@ static void sync_expunges(struct imap_session *s, struct store_view *v,
 		memmove(view->uids + seq - 1, view->uids + seq, (view->n - seq) * sizeof(*view->uids));
 		view->n--;
 	}
-	/* RFC 3501 §7.3.2: RECENT follows a change of the count. */
-	if (!(s->enabled & IMAP_EN_REV2) && view_recent_count(view) != view->recent_reported) {
+	/* RFC 3501 §7.3.2: RECENT follows a change of the count; when new
+	 * messages follow (sync_new), once after their EXISTS. */
+	if (!(s->enabled & IMAP_EN_REV2) && mb->uidnext <= view->uidnext &&
+	    view_recent_count(view) != view->recent_reported) {
 		view->recent_reported = view_recent_count(view);
 		rm_buf_printf(out, "* %u RECENT\r\n", view->recent_reported);
 	}
@@ -414,11 +416,12 @@ static void sync_new(struct imap_session *s, struct store_view *v, const struct 
 	store_iter_free(&it);
 	view->uidnext = mb->uidnext;
 	recent_claim_upto(s, mb->uidnext);
-	if (view->n == before)
-		return;
+	bool grew = view->n != before;
 	struct rm_buf *out = imap_out(s);
-	rm_buf_printf(out, "* %u EXISTS\r\n", view->n);
-	if (!(s->enabled & IMAP_EN_REV2)) {
+	if (grew)
+		rm_buf_printf(out, "* %u EXISTS\r\n", view->n);
+	if (!(s->enabled & IMAP_EN_REV2) &&
+	    (grew || view_recent_count(view) != view->recent_reported)) {
 		view->recent_reported = view_recent_count(view);
 		rm_buf_printf(out, "* %u RECENT\r\n", view->recent_reported);
 	}

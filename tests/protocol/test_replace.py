@@ -46,6 +46,10 @@ def test_replace_draft_in_place(server, user):
     m = re.match(rb"\* OK \[APPENDUID (\d+) (\d+)\] ", r.untagged[0])
     assert m and int(m.group(2)) == 2, r
     assert b"* 1 EXPUNGE" in r.untagged and b"* 1 EXISTS" in r.untagged
+    # One RECENT, after the EXISTS (RFC 3501 §7.3.2), not one per change.
+    recent = [u for u in r.untagged if u.endswith(b" RECENT")]
+    assert recent == [b"* 1 RECENT"], r
+    assert r.untagged.index(recent[0]) > r.untagged.index(b"* 1 EXISTS"), r
     r = c.ok("UID FETCH 1:* (FLAGS)")
     m = re.match(rb"\* 1 FETCH \(UID 2 FLAGS \(([^)]*)\)\)$", r.untagged[0])
     assert m and set(m.group(1).split()) == {b"\\Seen", b"\\Draft", b"\\Recent"}, r
