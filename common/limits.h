@@ -303,6 +303,13 @@ _Static_assert(RM_LMTP_RCPTS_MAX >= 100, "RFC 5321 4.5.3.1.8");
  * the default checkpoint_idle_ms (2 s), so the checkpoint that follows
  * finds the index settled. */
 #define RM_FTS_MERGE_IDLE_MS        1000u
+/* ... but a tail under RM_FTS_MERGE_BYTES / RM_FTS_MERGE_IDLE_MIN_DIV
+ * (256 KiB, ~60 messages) waits RM_FTS_MERGE_IDLE_SMALL_MS of idleness:
+ * a trickle of deliveries merged one message at a time rewrites the last
+ * posting chunk of each of its distinct trigrams every time (hundreds of
+ * LMDB pages for one message), while a small tail costs a search little. */
+#define RM_FTS_MERGE_IDLE_MIN_DIV   16u
+#define RM_FTS_MERGE_IDLE_SMALL_MS  (10u * 60 * 1000)
 
 _Static_assert(RM_FTS_PENDING_MAX_BYTES >= 2 * RM_FTS_MERGE_BYTES &&
 	       RM_FTS_PENDING_MAX_DOCS >= 2 * RM_FTS_MERGE_DOCS,

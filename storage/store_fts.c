@@ -4,7 +4,8 @@
  *
  * Policy, per partition: a merge generation starts when the tail holds
  * fts_merge_bytes of document text, or when the partition has gone
- * fts_merge_idle_ms without a commit; then every group commit carries one
+ * fts_merge_idle_ms without a commit (10 minutes for a tail under 1/16 of
+ * fts_merge_bytes); then every group commit carries one
  * bounded step, run after its log write is submitted so it overlaps the
  * fdatasync, and an idle partition runs steps alone, one per loop turn
  * (store_fts_maybe_merge).  Steps grow when the tail outgrows a generation
@@ -66,8 +67,15 @@ bool store_fts_merge_due(struct part *part, uint64_t now_ms)
 	if (st.merging || st.bytes >= merge_bytes(part) || st.docs >= RM_FTS_MERGE_DOCS)
 		return true;
 	uint64_t idle = part->fts_merge_idle_ms ? part->fts_merge_idle_ms : RM_FTS_MERGE_IDLE_MS;
-	return (st.docs || st.recount) && idle != UINT64_MAX &&
-	       now_ms - part->last_commit_ms >= idle;
+	if ((!st.docs && !st.recount) || idle == UINT64_MAX)
+		return false;
+	/* A small tail is cheap to search and dear to merge (each of its
+	 * distinct trigrams rewrites a posting chunk, ~1000 pages for a few
+	 * messages): idleness merges it only after the long wait. */
+	if (!st.recount && st.bytes < merge_bytes(part) / RM_FTS_MERGE_IDLE_MIN_DIV &&
+	    !part->fts_merge_idle_ms)
+		idle = RM_FTS_MERGE_IDLE_SMALL_MS;
+	return now_ms - part->last_commit_ms >= idle;
 }
 
 void store_fts_merge_step(struct part *part, struct store_batch *b)
