@@ -201,8 +201,10 @@ static void on_write(struct rm_op *op, int res, uint32_t flags)
 {
 	struct store_batch *b = RM_CONTAINER_OF(op, struct store_batch, op_write);
 	uint64_t want = b->bytes + (b->seg_header ? LOG_SEG_HEADER_BYTES : 0);
+	/* A short write to a regular file means the file system (or a size
+	 * or quota limit) is full; the linked fsync was cancelled. */
 	if (res >= 0 && (uint64_t)res != want)
-		res = -EIO;     /* short write: the linked fsync was cancelled */
+		res = -ENOSPC;
 	batch_op_done(b, res);
 }
 
