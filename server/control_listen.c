@@ -12,6 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/limits.h"
+#include "common/util.h"
 #include "server/control.h"
 #include "server/lmtp/lmtp.h"
 #include "server/metrics.h"
@@ -56,6 +58,33 @@ static int unix_addr(const char *path, struct sockaddr_un *sa, int *dirfd_r)
 	return n > 0 && (size_t)n < sizeof(sa->sun_path) ? 0 : -1;
 }
 
+/* The socket files this process bound, removed at a clean stop when they
+ * are still ours (control_listen_unlink). */
+static struct bound_unix {
+	char path[512];
+	dev_t dev;
+	ino_t ino;
+} bound[2];
+static unsigned nbound;
+
+/* Whether a server accepts on path now.  A server that just exited can
+ * still accept for a moment (its io_uring, with the accept pending, is
+ * torn down after the process): a socket that stops answering within
+ * RM_UNIX_STALE_WAIT_MS is a leftover. */
+static bool unix_answers(const struct sockaddr_un *sa)
+{
+	for (unsigned waited = 0;; waited += 50) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return false;
+		bool up = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+		close(fd);
+		if (!up || waited >= RM_UNIX_STALE_WAIT_MS)
+			return up;
+		usleep(50 * 1000);
+	}
+}
+
 static int bind_unix(const char *path, mode_t mode)
 {
 	struct sockaddr_un sa;
@@ -64,18 +93,23 @@ static int bind_unix(const char *path, mode_t mode)
 		fprintf(stderr, "socket %s: path unusable\n", path);
 		return -1;
 	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+	int fd = -1;
+	if (unix_answers(&sa)) {
 		fprintf(stderr, "socket %s: another server answers on it\n", path);
-		close(fd);
-		fd = -1;
-	} else if (fd >= 0) {
+	} else if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
 		unlink(path);  /* a leftover of a server that died */
 		mode_t old = umask(0777 & ~mode);
+		struct stat st;
 		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1024) < 0) {
 			fprintf(stderr, "socket %s: %s\n", path, strerror(errno));
 			close(fd);
 			fd = -1;
+		} else if (nbound < RM_ARRAY_LEN(bound) && stat(path, &st) == 0 &&
+			   strlen(path) < sizeof(bound[0].path)) {
+			strcpy(bound[nbound].path, path);
+			bound[nbound].dev = st.st_dev;
+			bound[nbound].ino = st.st_ino;
+			nbound++;
 		}
 		umask(old);
 	}
@@ -97,6 +131,17 @@ static int listen_everywhere(struct server *srv, const char *path, mode_t mode,
 		worker_add_listener(srv->workers[i], d, false, proto);
 	}
 	return 0;
+}
+
+void control_listen_unlink(void)
+{
+	for (unsigned i = 0; i < nbound; i++) {
+		struct stat st;
+		if (stat(bound[i].path, &st) == 0 && st.st_dev == bound[i].dev &&
+		    st.st_ino == bound[i].ino)
+			unlink(bound[i].path);
+	}
+	nbound = 0;
 }
 
 int control_listen_unix(struct server *srv)

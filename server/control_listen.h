@@ -32,6 +32,9 @@ unsigned control_listen_tcp_lists(const struct server *srv, struct control_liste
  * A leftover socket file nobody answers on is removed; one that answers
  * means another server runs: error.  Returns 0 or -1 (message printed). */
 int control_listen_unix(struct server *srv);
+/** At a clean stop: removes the socket files control_listen_unix bound, if
+ * they are still the ones it bound (a successor may have replaced them). */
+void control_listen_unlink(void);
 
 /** When running as root and the config names a user (and group): hands
  * the UNIX sockets to that user, then setgroups/setgid/setuid.  A no-op

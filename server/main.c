@@ -303,6 +303,7 @@ int main(int argc, char **argv)
 	rm_log(RM_LOG_NOTICE, "stopping", "connections=%llu",
 	       (unsigned long long)atomic_load(&srv->conns_total));
 	atomic_store(&srv->stopping, true);
+	control_listen_unlink();   /* a successor may start at once */
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		worker_request_stop(srv->workers[i]);
 	for (unsigned i = 0; i < srv->nworkers; i++)

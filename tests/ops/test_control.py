@@ -141,3 +141,27 @@ def test_user_del_offline_and_keep(make_server):
     # Later, the mail of a user already out of the passwd-file is deleted.
     assert "messages=1" in ringmail(srv, "user", "del", "dave").stdout
     assert "no such user" in ringmail(srv, "user", "show", "dave", check=False).stderr
+
+
+def test_unix_sockets_of_a_stopped_or_killed_server(make_server):
+    """The LMTP and control socket files go away at a clean stop; after a
+    kill -9 they stay, and a server started at once replaces them (the dead
+    one's io_uring may still accept for a moment); a second live server on
+    the same paths is refused."""
+    srv = make_server()
+    socks = [os.path.join(srv.data_dir, n) for n in ("lmtp.sock", "control.sock")]
+    assert all(os.path.exists(p) for p in socks)
+    assert srv.stop() == 0
+    assert not any(os.path.exists(p) for p in socks)
+    for _ in range(3):
+        srv.start()
+        assert ringmail(srv, "user", "show", "alice").returncode == 0
+        srv.kill()
+        assert all(os.path.exists(p) for p in socks)
+    srv.start()
+    other = make_server(start=False)
+    other.opts.update({"lmtp_socket": socks[0], "control_socket": socks[1]})
+    other.start(wait=False)
+    assert other.proc.wait(30) == 1
+    assert "another server answers on it" in other.log()
+    assert ringmail(srv, "user", "show", "alice").returncode == 0
