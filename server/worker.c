@@ -20,6 +20,14 @@
 
 static void worker_on_accept(struct rm_op *op, int res, uint32_t flags);
 
+static bool listeners_armed(const struct worker *w)
+{
+	for (unsigned i = 0; i < w->nlisteners; i++)
+		if (w->listeners[i].armed)
+			return true;
+	return false;
+}
+
 static void listener_arm(struct listener *l)
 {
 	struct io_uring_sqe *sqe = rm_loop_sqe(&l->w->loop);
@@ -197,6 +205,15 @@ static void *worker_main(void *arg)
 	rc = rm_loop_run(&w->loop);
 	if (rc < 0)
 		rm_log(RM_LOG_CRIT, "worker_failed", "worker=%u errno=%d", w->index, -rc);
+	/* The stop queued cancels of the listeners' accepts, which the last
+	 * turn may not have submitted: a multishot accept left in the ring
+	 * keeps its socket accepting until the ring is torn down, after the
+	 * process is gone, and a server started then loses connections to it. */
+	for (unsigned n = 0; rc >= 0 && n < 200 && listeners_armed(w); n++) {
+		rm_loop_turn(&w->loop, 0);
+		if (listeners_armed(w))
+			usleep(1000);
+	}
 	server_worker_close(w->srv, w);
 	return NULL;
 }
