@@ -210,6 +210,9 @@ static void *worker_main(void *arg)
 	 * keeps its socket accepting until the ring is torn down, after the
 	 * process is gone, and a server started then loses connections to it. */
 	for (unsigned n = 0; rc >= 0 && n < 200 && listeners_armed(w); n++) {
+		/* DEFER_TASKRUN: completions are only run by a GETEVENTS enter. */
+		io_uring_submit(&w->loop.ring);
+		io_uring_get_events(&w->loop.ring);
 		rm_loop_turn(&w->loop, 0);
 		if (listeners_armed(w))
 			usleep(1000);
