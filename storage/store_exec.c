@@ -221,8 +221,14 @@ enum rm_err store_exec_vanished_trim(struct store_exec *x, uint64_t user_id, uin
 	while (seen < drop && (rc = meta_iter_vanished_next(it, &uid, &floor)) == 1)
 		seen++;
 	meta_iter_free(&it);
-	if (seen < drop)
-		return RM_ERR_CORRUPT;      /* the count disagrees with the history */
+	if (seen < drop) {
+		/* The count disagrees with the history (`ringmail verify` says
+		 * so, `reindex` repairs it): keep everything, fail nothing. */
+		rm_log(RM_LOG_WARN, "vanished_count_mismatch", "part=%u mailbox=%llu count=%llu seen=%llu",
+		       x->part->p, (unsigned long long)mailbox_id,
+		       (unsigned long long)mb.vanished_count, (unsigned long long)seen);
+		return RM_OK;
+	}
 	size_t start = log_rec_begin(&x->b->recs, LOG_T_VANISHED_TRIM);
 	log_rec_put_u64(&x->b->recs, user_id);
 	log_rec_put_u64(&x->b->recs, mailbox_id);

@@ -315,9 +315,11 @@ bool fetch_write(struct imap_session *s, struct store_view *v, const struct fetc
 
 /* UIDs of set (resolved), above `above` and below uidnext, that are not in
  * the mailbox: what a client older than the history's floor must be told
- * (RFC 7162 §5.1; a UID that never existed may be named, §3.2.5.1). */
+ * (RFC 7162 §5.1; a UID that never existed may be named, §3.2.5.1).
+ * Appended to ranges as ascending, disjoint seq_ranges: one per gap
+ * between messages, so memory follows the mailbox, not the UID space. */
 static void vanished_absent(struct store_view *v, uint64_t mailbox_id, uint64_t uidnext,
-			    const struct seqset *set, uint32_t above, struct rm_buf *uids)
+			    const struct seqset *set, uint32_t above, struct rm_buf *ranges)
 {
 	uint32_t last = (uint32_t)RM_MIN(uidnext - 1, (uint64_t)UINT32_MAX);
 	if (uidnext <= 1 || above >= last)
@@ -327,19 +329,39 @@ static void vanished_absent(struct store_view *v, uint64_t mailbox_id, uint64_t 
 		return;
 	struct store_msg m;
 	int rc = store_iter_msg(it, &m);
-	for (size_t i = 0; i < set->n; i++) {
-		uint64_t lo = RM_MAX(set->r[i].lo, (uint64_t)above + 1);
+	for (size_t i = 0; i < set->n && rc >= 0; i++) {
+		uint64_t u = RM_MAX(set->r[i].lo, (uint64_t)above + 1);
 		uint64_t hi = RM_MIN(set->r[i].hi, last);
-		for (uint64_t u = lo; u <= hi; u++) {
+		while (u <= hi) {
 			while (rc == 1 && m.uid < u)
 				rc = store_iter_msg(it, &m);
-			if (rc == 1 && m.uid == u)
-				continue;
-			uint32_t u32 = (uint32_t)u;
-			rm_buf_append(uids, &u32, sizeof(u32));
+			if (rc < 0) {
+				ranges->len = 0;   /* unreadable: name nothing rather than too much */
+				break;
+			}
+			uint64_t gap_end = rc == 1 && m.uid <= hi ? (uint64_t)m.uid - 1 : hi;
+			if (gap_end >= u) {
+				struct seq_range r = { (uint32_t)u, (uint32_t)gap_end };
+				struct seq_range *prev = ranges->len ?
+					(struct seq_range *)(void *)(ranges->data + ranges->len - sizeof(r)) : NULL;
+				if (prev && (uint64_t)prev->hi + 1 == r.lo)
+					prev->hi = r.hi;
+				else
+					rm_buf_append(ranges, &r, sizeof(r));
+			}
+			u = gap_end + 2;   /* past the message at gap_end + 1, or past hi */
 		}
 	}
 	store_iter_free(&it);
+}
+
+static void write_vanished_earlier(struct imap_session *s, const struct seqset *vs)
+{
+	struct rm_buf *out = imap_out(s);
+	rm_buf_puts(out, "* VANISHED (EARLIER) ");
+	seqset_write(vs, out);
+	rm_buf_append(out, "\r\n", 2);
+	conn_mark_dirty(s->c);
 }
 
 void fetch_write_vanished(struct imap_session *s, const struct seqset *set, uint64_t since,
@@ -357,8 +379,18 @@ void fetch_write_vanished(struct imap_session *s, const struct seqset *set, uint
 	}
 	if (since < mb.vanished_floor_modseq) {
 		/* The history was trimmed past what the client knows. */
-		vanished_absent(v, mb.id, mb.uidnext, set, above, &uids);
-	} else if (store_view_vanished(v, mb.id, since, &it) == RM_OK) {
+		struct rm_buf ranges = { 0 };
+		vanished_absent(v, mb.id, mb.uidnext, set, above, &ranges);
+		store_view_end(&v);
+		if (ranges.len) {
+			struct seqset vs = { .r = (struct seq_range *)(void *)ranges.data,
+					     .n = ranges.len / sizeof(struct seq_range) };
+			write_vanished_earlier(s, &vs);
+		}
+		rm_buf_free(&ranges);
+		return;
+	}
+	if (store_view_vanished(v, mb.id, since, &it) == RM_OK) {
 		/* Collected, sorted and compressed: the history is in MODSEQ
 		 * order, the response wants a UID set. */
 		uint32_t uid;
@@ -379,11 +411,7 @@ void fetch_write_vanished(struct imap_session *s, const struct seqset *set, uint
 				u[k++] = u[i];
 		struct seqset vs;
 		seqset_from_sorted(&vs, u, k, &s->arena);
-		struct rm_buf *out = imap_out(s);
-		rm_buf_puts(out, "* VANISHED (EARLIER) ");
-		seqset_write(&vs, out);
-		rm_buf_append(out, "\r\n", 2);
-		conn_mark_dirty(s->c);
+		write_vanished_earlier(s, &vs);
 	}
 	rm_buf_free(&uids);
 }

@@ -110,6 +110,13 @@ def test_old_client_gets_every_absent_uid(srv):
     assert vanished(r) == [b"* VANISHED (EARLIER) 2:11"], r
     r = b.ok("UID FETCH 1:20 (FLAGS) (CHANGEDSINCE %d VANISHED)" % mid)
     assert vanished(r) == [b"* VANISHED (EARLIER) 10:11"], r
+    # Gaps are reported as ranges, several of them, within the set named.
+    expunge_one_by_one(a, [15, 17])
+    b.ok("NOOP")   # B's own view learns of them ("* VANISHED 15,17")
+    r = b.ok("UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)" % old)
+    assert vanished(r) == [b"* VANISHED (EARLIER) 2:11,15,17"], r
+    r = b.ok("UID FETCH 3,9:16,18:20 (FLAGS) (CHANGEDSINCE %d VANISHED)" % old)
+    assert vanished(r) == [b"* VANISHED (EARLIER) 3,9:11,15"], r
     b.ok("LOGOUT")
     a.ok("LOGOUT")
 
