@@ -251,6 +251,10 @@ _Static_assert(RM_STORE_BATCH_MAX_BYTES <= RM_SEGMENT_DEFAULT_MAX_BYTES, "batch"
 #define RM_LMTP_BAD_COMMANDS_MAX    20u
 /* A control-socket request line (a login and a mailbox name fit). */
 #define RM_CONTROL_LINE_MAX_BYTES   4096u
+/* Kicks a worker remembers for sessions still being handed to it: the
+ * last RM_KICK_MARKS, for RM_KICK_MARK_MS (a hand-off takes microseconds). */
+#define RM_KICK_MARKS               32u
+#define RM_KICK_MARK_MS             10000u
 /* A UNIX socket that still accepts is watched this long before it counts
  * as another server's: a server that just exited accepts for a moment. */
 #define RM_UNIX_STALE_WAIT_MS       1000u

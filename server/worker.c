@@ -231,6 +231,26 @@ int worker_create(struct server *srv, unsigned index, struct worker **r)
 	return 0;
 }
 
+void worker_kick_note(struct worker *w, const char *login, size_t len, uint64_t now_ms)
+{
+	struct worker_kick *k = &w->kicks[w->kick_next++ % RM_KICK_MARKS];
+	k->len = RM_MIN(len, sizeof(k->login));
+	memcpy(k->login, login, k->len);
+	k->at_ms = now_ms;
+}
+
+bool worker_kicked_since(const struct worker *w, const char *login, size_t len,
+			 uint64_t since_ms, uint64_t now_ms)
+{
+	for (unsigned i = 0; i < RM_KICK_MARKS; i++) {
+		const struct worker_kick *k = &w->kicks[i];
+		if (k->at_ms && k->at_ms >= since_ms && now_ms - k->at_ms <= RM_KICK_MARK_MS &&
+		    k->len == len && rm_strncasecmp_ascii(k->login, login, len) == 0)
+			return true;
+	}
+	return false;
+}
+
 void worker_add_listener(struct worker *w, int fd, bool tls, const struct conn_proto *proto)
 {
 	RM_ASSERT(w->nlisteners < WORKER_LISTENERS_MAX);

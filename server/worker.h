@@ -74,7 +74,23 @@ struct worker {
 	uint64_t accepted;
 	uint64_t closed;
 	uint64_t rejected;
+
+	/* Recent kicks of this worker's users (control_ops.c), for the
+	 * sessions that were in the middle of their hand-off to this worker
+	 * when the kick walked its lists (imap_auth_arrived). */
+	struct worker_kick {
+		char login[RM_AUTH_LOGIN_MAX_BYTES];
+		size_t len;
+		uint64_t at_ms;
+	} kicks[RM_KICK_MARKS];
+	unsigned kick_next;
 };
+
+/** Notes a kick of login at now_ms (the owner worker's thread). */
+void worker_kick_note(struct worker *w, const char *login, size_t len, uint64_t now_ms);
+/** Whether login was kicked at or after since_ms, within RM_KICK_MARK_MS. */
+bool worker_kicked_since(const struct worker *w, const char *login, size_t len,
+			 uint64_t since_ms, uint64_t now_ms);
 
 /** Creates the worker's ring and buffers and adopts the listening fds
  * (created by the main thread so bind errors surface before start). */

@@ -82,6 +82,7 @@ struct imap_session {
 	/* Set once authenticated. */
 	char *login;
 	unsigned partition;
+	uint64_t auth_ms;             /* when LOGIN/AUTHENTICATE succeeded */
 	uint64_t user_id;
 	/* Selected state. */
 	struct imap_view *view;

@@ -79,6 +79,13 @@ def test_kick_ends_sessions(server):
     # Other users keep their sessions.
     b.ok("NOOP")
     assert server.log().count("event=kick user=alice sessions=2") == 1
+    # The worker remembers the kick for sessions that were being handed to
+    # it at that moment (they authenticated before it); one that logs in
+    # after the kick is not one of them, on either worker.
+    for _ in range(4):
+        c = server.login("alice", "wonderland")
+        c.ok("SELECT INBOX")
+        c.ok("LOGOUT")
 
 
 def test_user_show_counts_delivered_mail(server):
