@@ -69,8 +69,12 @@ static enum rm_err meta_open_dbs(struct meta *m)
 			v.mv_data = ver;
 			rc = mdb_put(txn, m->dbi[META_DB_META], &k, &v, 0);
 		} else if (rc == 0 && (v.mv_size != 4 || rm_le32_get(v.mv_data) != META_FORMAT_VERSION)) {
+			/* An index of another version (an upgrade): the caller
+			 * rebuilds it from the log. */
+			unsigned have = v.mv_size == 4 ? rm_le32_get(v.mv_data) : 0;
 			mdb_txn_abort(txn);
-			rm_log(RM_LOG_ERROR, "meta_format_mismatch", "want=%u", META_FORMAT_VERSION);
+			rm_log(RM_LOG_WARN, "meta_format_mismatch", "have=%u want=%u", have,
+			       META_FORMAT_VERSION);
 			return RM_ERR_CORRUPT;
 		}
 	}
