@@ -55,6 +55,13 @@ char *rm_strdup(const char *s)
 	return rm_strndup(s, strlen(s));
 }
 
+uint64_t rm_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 uint64_t rm_now_ms(void)
 {
 	struct timespec ts;

@@ -87,6 +87,8 @@ static inline uint16_t rm_le16_get(const uint8_t *p)
 
 /** Monotonic clock in milliseconds. */
 uint64_t rm_now_ms(void);
+/** The same clock in nanoseconds (ordering events across threads). */
+uint64_t rm_now_ns(void);
 /** Wall clock in seconds since the epoch. */
 int64_t rm_wall_s(void);
 

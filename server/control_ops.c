@@ -330,7 +330,7 @@ static unsigned kick_sessions(struct control_req *r)
 				imap_bye(s, "[UNAVAILABLE] Disconnected by the administrator");
 		}
 	}
-	worker_kick_note(w, login, ll, rm_now_ms());
+	worker_kick_note(w, login, ll, rm_now_ns());
 	rm_log(RM_LOG_INFO, "kick", "user=%.*s sessions=%u", (int)ll, login, n);
 	return n;
 }

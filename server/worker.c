@@ -231,20 +231,23 @@ int worker_create(struct server *srv, unsigned index, struct worker **r)
 	return 0;
 }
 
-void worker_kick_note(struct worker *w, const char *login, size_t len, uint64_t now_ms)
+void worker_kick_note(struct worker *w, const char *login, size_t len, uint64_t now_ns)
 {
 	struct worker_kick *k = &w->kicks[w->kick_next++ % RM_KICK_MARKS];
 	k->len = RM_MIN(len, sizeof(k->login));
 	memcpy(k->login, login, k->len);
-	k->at_ms = now_ms;
+	k->at_ns = now_ns;
 }
 
 bool worker_kicked_since(const struct worker *w, const char *login, size_t len,
-			 uint64_t since_ms, uint64_t now_ms)
+			 uint64_t since_ns, uint64_t now_ns)
 {
 	for (unsigned i = 0; i < RM_KICK_MARKS; i++) {
 		const struct worker_kick *k = &w->kicks[i];
-		if (k->at_ms && k->at_ms >= since_ms && now_ms - k->at_ms <= RM_KICK_MARK_MS &&
+		/* Nanoseconds: a LOGIN right after a kick may share its
+		 * millisecond, and must not be taken for an older one. */
+		if (k->at_ns && k->at_ns > since_ns &&
+		    now_ns - k->at_ns <= (uint64_t)RM_KICK_MARK_MS * 1000000u &&
 		    k->len == len && rm_strncasecmp_ascii(k->login, login, len) == 0)
 			return true;
 	}

@@ -81,16 +81,17 @@ struct worker {
 	struct worker_kick {
 		char login[RM_AUTH_LOGIN_MAX_BYTES];
 		size_t len;
-		uint64_t at_ms;
+		uint64_t at_ns;       /* rm_now_ns() */
 	} kicks[RM_KICK_MARKS];
 	unsigned kick_next;
 };
 
-/** Notes a kick of login at now_ms (the owner worker's thread). */
-void worker_kick_note(struct worker *w, const char *login, size_t len, uint64_t now_ms);
-/** Whether login was kicked at or after since_ms, within RM_KICK_MARK_MS. */
+/** Notes a kick of login at now_ns (the owner worker's thread). */
+void worker_kick_note(struct worker *w, const char *login, size_t len, uint64_t now_ns);
+/** Whether login was kicked after since_ns (rm_now_ns), within
+ * RM_KICK_MARK_MS of now_ns. */
 bool worker_kicked_since(const struct worker *w, const char *login, size_t len,
-			 uint64_t since_ms, uint64_t now_ms);
+			 uint64_t since_ns, uint64_t now_ns);
 
 /** Creates the worker's ring and buffers and adopts the listening fds
  * (created by the main thread so bind errors surface before start). */

@@ -20,13 +20,6 @@
 #include "common/util.h"
 #include "storage/log_segment.h"
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void on_wake(struct rm_op *op, int res, uint32_t flags)
 {
 }
@@ -175,7 +168,7 @@ static void batch_done(struct store_batch *b)
 		part->m.fsyncs++;
 		part->m.records += b->nrecords;
 		part->m.bytes += b->bytes;
-		part->m.fsync_ns_total += now_ns() - b->submit_ns;
+		part->m.fsync_ns_total += rm_now_ns() - b->submit_ns;
 		hist_add(&part->m, b->nrecords);
 	}
 	if (b->dirty) {
@@ -306,7 +299,7 @@ static void batch_submit(struct part *part, struct store_batch *b)
 	b->op_dirsync.fn = on_dirsync;
 	b->op_mark.fn = on_mark;
 	b->op_mark_fsync.fn = on_mark_fsync;
-	b->submit_ns = now_ns();
+	b->submit_ns = rm_now_ns();
 	part->inflight = b;
 	if (b->nrecords)
 		submit_log_write(part, b);

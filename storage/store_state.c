@@ -98,13 +98,6 @@ enum rm_err store_state_write_sync(struct part *part, bool clean)
 	return RM_OK;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void on_ckpt(struct rm_op *op, int res, uint32_t flags)
 {
 	struct part *part = RM_CONTAINER_OF(op, struct part, ckpt_op);
@@ -123,7 +116,7 @@ static void on_ckpt(struct rm_op *op, int res, uint32_t flags)
 	}
 	part->ckpt = STORE_CKPT_CLEAN;
 	part->m.checkpoints++;
-	part->m.checkpoint_ns_total += now_ns() - part->ckpt_start_ns;
+	part->m.checkpoint_ns_total += rm_now_ns() - part->ckpt_start_ns;
 }
 
 void store_state_maybe_checkpoint(struct part *part, uint64_t now_ms)
@@ -136,7 +129,7 @@ void store_state_maybe_checkpoint(struct part *part, uint64_t now_ms)
 	if (io_uring_sq_space_left(&loop->ring) < 3)
 		io_uring_submit(&loop->ring);
 	part->ckpt = STORE_CKPT_RUNNING;
-	part->ckpt_start_ns = now_ns();
+	part->ckpt_start_ns = rm_now_ns();
 	part->ckpt_pending = 3;
 	part->ckpt_fail = 0;
 	part->ckpt_op.fn = on_ckpt;

@@ -114,7 +114,7 @@ static void auth_success(struct auth_ctx *a)
 	/* The canonical spelling from the passwd-file names the user. */
 	s->login = rm_strndup(a->entry->login, a->entry->login_len);
 	s->partition = server_partition_of(srv, s->login, a->entry->login_len);
-	s->auth_ms = rm_now_ms();
+	s->auth_ns = rm_now_ns();
 	char ip[64];
 	addr_format(&c->peer, ip, sizeof(ip));
 	rm_log(RM_LOG_INFO, "login", "session=%llu user=%s ip=%s mech=%s tls=%d partition=%u",
@@ -159,8 +159,8 @@ void imap_auth_arrived(struct imap_session *s)
 		return;
 	/* A kick (or user deletion) that ran on this worker while the session
 	 * was on its way here did not see it: it ends now. */
-	if (s->login && worker_kicked_since(s->c->w, s->login, strlen(s->login), s->auth_ms,
-					    rm_now_ms())) {
+	if (s->login && worker_kicked_since(s->c->w, s->login, strlen(s->login), s->auth_ns,
+					    rm_now_ns())) {
 		imap_cmd_reply(&s->cmd, "NO", "[UNAVAILABLE] Disconnected by the administrator");
 		imap_cmd_async_end(&s->cmd);
 		imap_bye(s, "[UNAVAILABLE] Disconnected by the administrator");

@@ -82,7 +82,7 @@ struct imap_session {
 	/* Set once authenticated. */
 	char *login;
 	unsigned partition;
-	uint64_t auth_ms;             /* when LOGIN/AUTHENTICATE succeeded */
+	uint64_t auth_ns;             /* when LOGIN/AUTHENTICATE succeeded (rm_now_ns) */
 	uint64_t user_id;
 	/* Selected state. */
 	struct imap_view *view;
