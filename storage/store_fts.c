@@ -72,8 +72,7 @@ bool store_fts_merge_due(struct part *part, uint64_t now_ms)
 	/* A small tail is cheap to search and dear to merge (each of its
 	 * distinct trigrams rewrites a posting chunk, ~1000 pages for a few
 	 * messages): idleness merges it only after the long wait. */
-	if (!st.recount && st.bytes < merge_bytes(part) / RM_FTS_MERGE_IDLE_MIN_DIV &&
-	    !part->fts_merge_idle_ms)
+	if (!st.recount && st.bytes < merge_bytes(part) / RM_FTS_MERGE_IDLE_MIN_DIV)
 		idle = RM_FTS_MERGE_IDLE_SMALL_MS;
 	return now_ms - part->last_commit_ms >= idle;
 }

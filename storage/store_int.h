@@ -308,8 +308,9 @@ void store_fts_merge_step(struct part *part, struct store_batch *b);
  * another turn when more remain. */
 void store_fts_maybe_merge(struct part *part, uint64_t now_ms);
 /** Tests: merging starts at merge_bytes of tail text or after idle_ms
- * without a commit, in steps of step_lists lists / step_pairs pairs (0:
- * the limits.h defaults; idle UINT64_MAX: never). */
+ * without a commit (RM_FTS_MERGE_IDLE_SMALL_MS for a tail under
+ * merge_bytes / RM_FTS_MERGE_IDLE_MIN_DIV), in steps of step_lists lists /
+ * step_pairs pairs (0: the limits.h defaults; idle UINT64_MAX: never). */
 void store_fts_set_policy(struct part *part, uint64_t merge_bytes, uint64_t idle_ms,
 			  uint64_t step_lists, uint64_t step_pairs);
 

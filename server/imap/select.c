@@ -52,20 +52,6 @@ bool select_set_resolve(struct imap_cmd *cmd, struct seqset *set, bool *uid)
 	return true;
 }
 
-/* Index of the first UID >= uid in the view, from index `from` on. */
-static uint32_t view_lower_bound(const struct imap_view *view, uint32_t from, uint32_t uid)
-{
-	uint32_t lo = from, hi = view->n;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (view->uids[mid] < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 bool select_set_next(const struct imap_view *view, const struct seqset *set, bool uid,
 		     struct select_walk *w)
 {

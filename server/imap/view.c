@@ -122,19 +122,23 @@ void view_close(struct imap_session *s)
 	s->view = NULL;
 }
 
-uint32_t view_seq(const struct imap_view *view, uint32_t uid)
+uint32_t view_lower_bound(const struct imap_view *view, uint32_t from, uint64_t uid)
 {
-	uint32_t lo = 0, hi = view->n;
+	uint32_t lo = from, hi = view->n;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
 		if (view->uids[mid] < uid)
 			lo = mid + 1;
-		else if (view->uids[mid] > uid)
-			hi = mid;
 		else
-			return mid + 1;
+			hi = mid;
 	}
-	return 0;
+	return lo;
+}
+
+uint32_t view_seq(const struct imap_view *view, uint32_t uid)
+{
+	uint32_t i = view_lower_bound(view, 0, uid);
+	return i < view->n && view->uids[i] == uid ? i + 1 : 0;
 }
 
 bool view_is_recent(const struct imap_view *view, uint32_t uid)
@@ -148,26 +152,12 @@ bool view_is_recent(const struct imap_view *view, uint32_t uid)
 	return false;
 }
 
-/* Index of the first UID >= uid (lower bound). */
-static uint32_t uid_lower_bound(const struct imap_view *view, uint64_t uid)
-{
-	uint32_t lo = 0, hi = view->n;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (view->uids[mid] < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 uint32_t view_recent_count(const struct imap_view *view)
 {
 	uint32_t n = 0;
 	for (unsigned i = 0; i < view->nrecent; i++)
-		n += uid_lower_bound(view, (uint64_t)view->recent[i].hi + 1) -
-		     uid_lower_bound(view, view->recent[i].lo);
+		n += view_lower_bound(view, 0, (uint64_t)view->recent[i].hi + 1) -
+		     view_lower_bound(view, 0, view->recent[i].lo);
 	return n;
 }
 

@@ -72,6 +72,8 @@ enum rm_err view_open(struct imap_session *s, struct store_view *v,
 /** Drops the view (remove the watch, free). */
 void view_close(struct imap_session *s);
 
+/** Index of the first UID >= uid in the view, searching from index from. */
+uint32_t view_lower_bound(const struct imap_view *view, uint32_t from, uint64_t uid);
 /** Sequence number of uid (0 when not in the view). */
 uint32_t view_seq(const struct imap_view *view, uint32_t uid);
 /** True when uid is \Recent in this session. */
